@@ -1,0 +1,1 @@
+"""QDM - quality digital management for a vertically integrated PV manufacturer."""

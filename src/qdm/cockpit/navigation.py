@@ -1,0 +1,15 @@
+"""Menu entries of the quality digital management center platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from qdm.core.navigation import Menu, MenuItem
+
+menu = Menu(
+    key="cockpit",
+    number="1",
+    label=_("Quality digital management center"),
+    description=_("Cross-site KPIs, cascaded goals, alerts and quality-loss accounting."),
+    items=[
+        MenuItem(_("Overview"), "cockpit:index"),
+    ],
+)

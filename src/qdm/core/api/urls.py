@@ -1,0 +1,28 @@
+"""``/api/v1/``: one router for every platform's resources."""
+
+from importlib import import_module
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from qdm.core.navigation import PLATFORM_APPS
+
+router = DefaultRouter()
+for module_name in ("qdm.core.api.resources", *(f"qdm.{app}.api" for app in PLATFORM_APPS)):
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    for prefix, viewset in getattr(module, "ROUTES", []):
+        router.register(prefix, viewset, basename=prefix.replace("/", "-"))
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,55 @@
+"""API view base: every viewset goes through the scoped queryset and re-checks scope after
+saving, inside the transaction (out of scope → 404; a save that would leave the user's scope
+→ 400 ``out_of_scope`` and nothing saved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.deletion import ProtectedError
+from django.utils.translation import gettext as _
+from rest_framework import viewsets
+
+from qdm.core.api.errors import ApiError, ErrorCode
+from qdm.core.api.permissions import METHOD_ACTIONS
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    scoped_model: type[models.Model]
+    queryset_base: models.QuerySet | None = None
+
+    def get_queryset(self) -> models.QuerySet:
+        action = METHOD_ACTIONS.get(self.request.method or "GET", "view")
+        base = (
+            self.queryset_base
+            if self.queryset_base is not None
+            else (self.scoped_model._default_manager.all())
+        )
+        return base.for_user(self.request.user, action)  # type: ignore[attr-defined]
+
+    def _check_scope(self, instance: models.Model, action: str) -> None:
+        manager = type(instance)._default_manager
+        if not manager.for_user(self.request.user, action).filter(pk=instance.pk).exists():
+            raise ApiError(
+                "out_of_scope", _("This would put the record outside your scope."), status_code=400
+            )
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._check_scope(instance, "add")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic():
+            instance = serializer.save()
+            self._check_scope(instance, "change")
+
+    def perform_destroy(self, instance: models.Model) -> None:
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError as exc:
+            raise ApiError(
+                ErrorCode.CONFLICT, _("The record is still in use."), status_code=409
+            ) from exc

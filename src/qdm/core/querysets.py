@@ -1,0 +1,165 @@
+"""Scoped querysets: the one place where grants become filters (NetBox's RestrictedQuerySet).
+
+Every model that users see declares a ``scope`` (which lookup leads to its site, its
+supplier and its customer) and uses ``ScopedManager``. ``Model.objects.for_user(user,
+action)`` returns only the rows the user may ``view``/``add``/``change``/``delete``:
+
+* no grant whose role holds ``<app>.<action>_<model>``: nothing;
+* a grant with no site, supplier or customer (group-wide): everything;
+* a site grant: rows whose site is that site; rows of a model without a site path are
+  shared master data and all visible to internal users;
+* a supplier (customer) grant: rows whose supplier (customer) is that company; a model with
+  no such path shows nothing to external users.
+
+Every list, detail, edit, delete, API endpoint, export, chart feed and form choice must go
+through ``for_user``; an object outside the result answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from qdm.core.models.users import User
+
+ACTIONS = ("view", "add", "change", "delete")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Lookups from a model to the site, supplier and customer that own a row.
+
+    ``"pk"`` means the row *is* the site (supplier, customer); ``None`` means the model has
+    no such owner.
+    """
+
+    site: str | None = None
+    supplier: str | None = None
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class GrantScope:
+    """One grant reduced to what scoping needs."""
+
+    permissions: frozenset[str]
+    site_id: int | None
+    supplier_id: int | None
+    customer_id: int | None
+
+    @property
+    def group_wide(self) -> bool:
+        return self.site_id is None and self.supplier_id is None and self.customer_id is None
+
+
+def grant_scopes(user: User | AnonymousUser) -> list[GrantScope]:
+    """The user's grants with the permissions of their roles, cached on the user object."""
+    cached = getattr(user, "_qdm_grant_scopes", None)
+    if cached is not None:
+        return cached
+    from qdm.core.models.users import Grant
+
+    scopes: list[GrantScope] = []
+    if user.is_authenticated and user.is_active:
+        grants = Grant.objects.filter(user_id=user.pk).prefetch_related(
+            "role__permissions__content_type"
+        )
+        for grant in grants:
+            perms = frozenset(
+                f"{perm.content_type.app_label}.{perm.codename}"
+                for perm in grant.role.permissions.all()
+            )
+            scopes.append(GrantScope(perms, grant.site_id, grant.supplier_id, grant.customer_id))
+    user._qdm_grant_scopes = scopes  # type: ignore[union-attr]
+    return scopes
+
+
+def clear_grant_cache(user: Any) -> None:
+    """Forget cached grants (after grants change within the same request or test)."""
+    for attr in (
+        "_qdm_grant_scopes",
+        "_qdm_perm_cache",
+        "_perm_cache",
+        "_user_perm_cache",
+        "_group_perm_cache",
+    ):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def scope_filter(model: type[models.Model], user: Any, action: str) -> Q | None:
+    """The Q that limits ``model`` for ``user`` and ``action``; ``None`` means no limit.
+
+    Returns ``Q(pk__in=[])`` when nothing is allowed.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
+    nothing = Q(pk__in=[])
+    if user is None or not user.is_authenticated or not user.is_active:
+        return nothing
+    if user.is_superuser:
+        return None
+    opts = model._meta
+    perm = f"{opts.app_label}.{action}_{opts.model_name}"
+    scope: Scope = getattr(model, "scope", Scope())
+    site_ids: set[int] = set()
+    supplier_ids: set[int] = set()
+    customer_ids: set[int] = set()
+    for grant in grant_scopes(user):
+        if perm not in grant.permissions:
+            continue
+        if grant.group_wide:
+            return None
+        if grant.site_id is not None:
+            if scope.site is None:
+                return None  # shared master data: every internal user with the permission
+            site_ids.add(grant.site_id)
+        if grant.supplier_id is not None and scope.supplier is not None:
+            supplier_ids.add(grant.supplier_id)
+        if grant.customer_id is not None and scope.customer is not None:
+            customer_ids.add(grant.customer_id)
+    q = nothing
+    if site_ids and scope.site:
+        q |= Q(**{f"{scope.site}__in": site_ids})
+    if supplier_ids and scope.supplier:
+        q |= Q(**{f"{scope.supplier}__in": supplier_ids})
+    if customer_ids and scope.customer:
+        q |= Q(**{f"{scope.customer}__in": customer_ids})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows how to restrict itself to a user's grants."""
+
+    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
+        q = scope_filter(self.model, user, action)
+        if q is None:
+            return self
+        # distinct: a path through a to-many relation must not duplicate rows
+        return self.filter(q).distinct() if _crosses_many(self.model, q) else self.filter(q)
+
+
+def _crosses_many(model: type[models.Model], q: Q) -> bool:
+    scope: Scope = getattr(model, "scope", Scope())
+    for path in (scope.site, scope.supplier, scope.customer):
+        if not path or path == "pk":
+            continue
+        current = model
+        for part in path.split("__"):
+            field = current._meta.get_field(part)
+            if field.many_to_many or field.one_to_many:
+                return True
+            if field.related_model is None:
+                break
+            current = field.related_model  # type: ignore[assignment]
+    return False
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    """Default manager of every scoped model."""

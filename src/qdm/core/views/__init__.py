@@ -1,0 +1,1 @@
+"""Kernel views: generic list/detail/edit/delete views every platform reuses, and pages."""

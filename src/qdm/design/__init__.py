@@ -1,0 +1,3 @@
+"""Design quality (platform 7.7):
+FMEA, control plans, APQP, reliability qualification and engineering changes.
+"""

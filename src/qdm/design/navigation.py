@@ -1,0 +1,15 @@
+"""Menu entries of the design quality platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from qdm.core.navigation import Menu, MenuItem
+
+menu = Menu(
+    key="design",
+    number="7.7",
+    label=_("Design quality"),
+    description=_("FMEA, control plans, APQP, reliability qualification and engineering changes."),
+    items=[
+        MenuItem(_("Overview"), "design:index"),
+    ],
+)

@@ -1,0 +1,15 @@
+"""Menu entries of the manufacturing quality platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from qdm.core.navigation import Menu, MenuItem
+
+menu = Menu(
+    key="manufacturing",
+    number="7.5",
+    label=_("Manufacturing quality"),
+    description=_("Inspection plans and records, SPC, holds and MRB, yield, flash test and EL."),
+    items=[
+        MenuItem(_("Overview"), "manufacturing:index"),
+    ],
+)

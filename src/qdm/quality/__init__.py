@@ -1,0 +1,1 @@
+"""Pure quality-engineering libraries (no Django imports)."""

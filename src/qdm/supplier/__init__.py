@@ -1,0 +1,3 @@
+"""Supplier quality (platform 7.3):
+Approved suppliers, IQC sampling, SCAR, scorecards and the supplier portal.
+"""

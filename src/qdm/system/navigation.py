@@ -1,0 +1,18 @@
+"""Menu entries of the management-system foundation platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from qdm.core.navigation import Menu, MenuItem
+
+menu = Menu(
+    key="system",
+    number="7.2",
+    label=_("Management-system foundation"),
+    description=_(
+        "Integrated management systems, controlled documents, nonconformities, CAPA and 8D, "
+        "audits, management review."
+    ),
+    items=[
+        MenuItem(_("Overview"), "system:index"),
+    ],
+)

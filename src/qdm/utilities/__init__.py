@@ -1,0 +1,1 @@
+"""Shared helpers with no models: XLSX writing, HTMX and formatting helpers."""
