@@ -485,7 +485,9 @@ def _proportion(d: np.ndarray, n: np.ndarray, center: float | None) -> float:
     over = np.flatnonzero(d > n)
     if over.size:
         i = int(over[0])
-        raise SpcInputError(f"sample {i + 1} has more defectives ({d[i]:g}) than its size ({n[i]:g})")
+        raise SpcInputError(
+            f"sample {i + 1} has more defectives ({d[i]:g}) than its size ({n[i]:g})"
+        )
     p = float(np.sum(d) / np.sum(n)) if center is None else center
     if not 0.0 < p < 1.0:
         raise SpcInputError(
@@ -602,8 +604,11 @@ def _statistics_for_timeweighted(
         sg = data
     else:
         arr = np.asarray(data, dtype=np.float64)
-        sg = Subgroups.from_matrix(arr) if arr.ndim == 2 else Subgroups(_finite_1d(arr, "value"),
-                                                                        np.ones(arr.size, np.int64))
+        sg = (
+            Subgroups.from_matrix(arr)
+            if arr.ndim == 2
+            else Subgroups(_finite_1d(arr, "value"), np.ones(arr.size, np.int64))
+        )
     _require_points(sg.count, "time-weighted")
     if bool(np.all(sg.sizes == 1)):
         x = sg.values

@@ -14,5 +14,6 @@ menu = Menu(
     ),
     items=[
         MenuItem(_("Overview"), "system:index"),
+        MenuItem(_("Nonconformities"), "system:nonconformity_list", "system.view_nonconformity"),
     ],
 )

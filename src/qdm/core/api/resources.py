@@ -190,7 +190,7 @@ class WorkflowViewSetMixin:
             status = 403 if exc.code == "permission_denied" else 400
             raise ApiError(exc.code, exc.message, status_code=status) from exc
         obj.refresh_from_db()
-        output = self.serializer_class(obj, context={"request": request})  # type: ignore[attr-defined]
+        output = type(self).serializer_class(obj, context={"request": request})  # type: ignore[attr-defined]
         return Response(output.data)
 
     def get_object_for_transition(self, pk: Any) -> Any:

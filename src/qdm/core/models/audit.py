@@ -89,14 +89,22 @@ class ChainedModel(models.Model):
             raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
         with transaction.atomic(using=kwargs.get("using")):
             ChainHead.objects.get_or_create(name=self.CHAIN)
-            head = ChainHead.objects.select_for_update().get(name=self.CHAIN)
-            self.seq = head.last_seq + 1
-            self.prev_hash = head.last_hash
-            self.row_hash = chain_hash(self.prev_hash, self.chain_content())
             super().save(*args, **kwargs)
-            ChainHead.objects.filter(name=self.CHAIN).update(
-                last_seq=self.seq, last_hash=self.row_hash
-            )
+
+    def _do_insert(self, manager: Any, using: Any, fields: Any, returning_fields: Any,
+                   raw: Any) -> Any:
+        # Chained at the last moment, after every pre_save receiver has run (auditlog sets
+        # the actor in one), so the hash covers exactly what is stored. The head row lock
+        # serialises writers; we are inside save()'s transaction.
+        head = ChainHead.objects.using(using).select_for_update().get(name=self.CHAIN)
+        self.seq = head.last_seq + 1
+        self.prev_hash = head.last_hash
+        self.row_hash = chain_hash(self.prev_hash, self.chain_content())
+        result = super()._do_insert(manager, using, fields, returning_fields, raw)
+        ChainHead.objects.using(using).filter(name=self.CHAIN).update(
+            last_seq=self.seq, last_hash=self.row_hash
+        )
+        return result
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only")

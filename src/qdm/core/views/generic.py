@@ -287,14 +287,16 @@ class ModelUI:
     detail_fields: tuple[str, ...] | None = None
     detail_template: str | None = None
     per_page: int = 50
+    #: ``saver(form, user) -> obj``: the platform's service function for create and edit
+    saver: Any = None
 
     @property
     def editable(self) -> bool:
         return self.form is not None
 
     def save(self, form: ModelForm, user: Any) -> Any:
-        """Default save; platforms pass a service function through a subclass instead."""
-        return form.save()
+        """Save through the platform's service when it has one (all writes are services)."""
+        return self.saver(form, user) if self.saver else form.save()
 
     def detail_rows(self, obj: models.Model) -> list[tuple[str, Any]]:
         rows = []

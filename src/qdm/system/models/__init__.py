@@ -1,0 +1,3 @@
+from qdm.system.models.nonconformity import Nonconformity
+
+__all__ = ["Nonconformity"]
