@@ -253,8 +253,9 @@ QDM_BASE_URL = os.environ.get("QDM_BASE_URL", "http://127.0.0.1:8000")
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes anonymous requests a proper 401
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["qdm.core.api.permissions.GrantPermission"],
     "DEFAULT_PAGINATION_CLASS": "qdm.core.api.pagination.Pagination",

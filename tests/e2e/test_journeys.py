@@ -188,7 +188,14 @@ def test_clicking_a_record_in_the_list_opens_its_page(login: Any, world: World) 
 
 # --- 4. XLSX export -----------------------------------------------------------------------
 
-LINE_HEADER = ["Code", "Name (Chinese)", "Name (English)", "Workshop", "Capacity per day (units)", "Active"]
+LINE_HEADER = [
+    "Code",
+    "Name (Chinese)",
+    "Name (English)",
+    "Workshop",
+    "Capacity per day (units)",
+    "Active",
+]
 
 
 def read_xlsx(path: Path) -> list[list[Any]]:
@@ -224,7 +231,9 @@ def test_export_xlsx_of_the_htmx_filtered_list(login: Any, world: World, tmp_pat
     rows = export(page, tmp_path)
     assert rows[0] == LINE_HEADER
     # (Tabler upper-cases <th> with CSS: compare the DOM text, not the rendered text)
-    assert rows[0] == [h.strip() for h in page.locator("#object-table thead th").all_text_contents()]
+    assert rows[0] == [
+        h.strip() for h in page.locator("#object-table thead th").all_text_contents()
+    ]
     assert [r[0] for r in rows[1:]] == shown, "the export ignores the filter shown on screen"
     assert all(r[3].startswith("SA-M ") for r in rows[1:])
 
@@ -299,9 +308,7 @@ def real_errors(browser_errors: Any) -> list[str]:
     return [m for m in browser_errors.messages if not FAVICON_404.search(m)]
 
 
-def test_no_console_errors_on_home_and_list(
-    login: Any, world: World, browser_errors: Any
-) -> None:
+def test_no_console_errors_on_home_and_list(login: Any, world: World, browser_errors: Any) -> None:
     page = login("cqo")
     page.wait_for_load_state("networkidle")
     # the cockpit chart really rendered (ECharts draws into a canvas)
@@ -352,8 +359,29 @@ def test_console_error_collector_catches_errors(page: Any, browser_errors: Any) 
 # --- screenshots for the docs ---------------------------------------------------------------
 
 
+def test_navbar_controls_fit_a_1280_screen(login: Any) -> None:
+    """Language buttons, inbox and log out must be on screen without scrolling sideways."""
+    page = login("cqo")
+    width = page.viewport_size["width"]
+    for control in (
+        page.get_by_test_id("lang-en"),
+        page.get_by_test_id("lang-zh-hans"),
+        page.get_by_role("link", name="Inbox"),
+        page.get_by_role("button", name="Log out"),
+    ):
+        box = control.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, (control, box)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"the page scrolls sideways ({scroll_width}px wide)"
+
+
 def test_screenshots_for_docs(login: Any, world: World) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # something for the cockpit chart to show
+    for site, capacity in ((world.site_a, 12), (world.site_b, 8)):
+        site.capacity_gw = capacity
+        site.save()
+    more_lines(world)
     page = login("cqo")
     shots = {
         "home": "/",
@@ -369,6 +397,9 @@ def test_screenshots_for_docs(login: Any, world: World) -> None:
             page.wait_for_load_state("networkidle")
             expect(page.locator("html")).to_have_attribute("lang", language)
             expect(page.locator("header.navbar")).to_be_visible()
+            if name == "home":
+                expect(page.locator(".qdm-chart canvas")).to_have_count(1)
+                page.wait_for_timeout(1500)  # ECharts' entry animation
             target = SCREENSHOTS / f"{name}-{language}.png"
             page.screenshot(path=str(target))
             written.append(target)

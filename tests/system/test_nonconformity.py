@@ -20,11 +20,15 @@ pytestmark = pytest.mark.django_db
 
 def make_nc(world: World, place: str = "A", **extra: Any) -> Nonconformity:
     site = world.where(place)
-    fields = {"site": site, "source": "iqc", "severity": "major",
-              "title": f"Glass thickness low at {site.code}",
-              "description": "2.94 mm against 3.2 ± 0.2 mm", **extra}
-    return raise_nonconformity(actor=world.user("eng_a" if place == "A" else "eng_b"),
-                               **fields)
+    fields = {
+        "site": site,
+        "source": "iqc",
+        "severity": "major",
+        "title": f"Glass thickness low at {site.code}",
+        "description": "2.94 mm against 3.2 ± 0.2 mm",
+        **extra,
+    }
+    return raise_nonconformity(actor=world.user("eng_a" if place == "A" else "eng_b"), **fields)
 
 
 class TestNonconformityScope(ScopedModelContract):
@@ -40,8 +44,13 @@ class TestNonconformityScope(ScopedModelContract):
         return make_nc(world, place)
 
     def form_data(self, world: World, place: str, code: str) -> dict[str, Any]:
-        return {"site": world.where(place).pk, "source": "ipqa", "severity": "minor",
-                "title": code, "description": "EVA gel content 72 %"}
+        return {
+            "site": world.where(place).pk,
+            "source": "ipqa",
+            "severity": "minor",
+            "title": code,
+            "description": "EVA gel content 72 %",
+        }
 
     def created(self, code: str) -> Any:
         return Nonconformity.objects.filter(title=code)
@@ -55,8 +64,9 @@ def test_supplier_user_sees_only_its_own_company_ncs(world: World, client_for) -
     other = make_nc(world, "A", supplier=world.supplier_y)
     internal = make_nc(world, "A")
     # supplier users hold view on system models through their role
-    visible = set(Nonconformity.objects.for_user(world.user("supplier_x")).values_list(
-        "pk", flat=True))
+    visible = set(
+        Nonconformity.objects.for_user(world.user("supplier_x")).values_list("pk", flat=True)
+    )
     assert visible == {own.pk}
     client = client_for("supplier_x")
     assert client.get(own.get_absolute_url()).status_code == 200
@@ -73,8 +83,9 @@ def test_numbers_run_per_site_and_year(world: World) -> None:
     assert other_site.number == f"NCR-SB-{year}-00001"
 
 
-def test_raising_notifies_the_site_quality_managers(world: World,
-                                                    django_capture_on_commit_callbacks) -> None:
+def test_raising_notifies_the_site_quality_managers(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
     manager_a = make_user("sqm_a", "site_quality_manager", site=world.site_a)
     manager_b = make_user("sqm_b", "site_quality_manager", site=world.site_b)
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,26 +121,29 @@ def test_full_workflow_with_signatures(world: World) -> None:
     nc.refresh_from_db()
     assert nc.status == "closed"
     assert nc.closed_at is not None
-    verbs = list(DomainEvent.objects.filter(object_id=str(nc.pk)).order_by("seq")
-                 .values_list("verb", flat=True))
-    assert verbs == ["raised", "transition:contain", "transition:disposition",
-                     "transition:close"]
+    verbs = list(
+        DomainEvent.objects.filter(object_id=str(nc.pk))
+        .order_by("seq")
+        .values_list("verb", flat=True)
+    )
+    assert verbs == ["raised", "transition:contain", "transition:disposition", "transition:close"]
 
 
-@pytest.mark.parametrize(("password", "reason", "code"), [
-    ("wrong password", "MRB agreed", "signature_password"),
-    ("", "MRB agreed", "signature_password"),
-    (PASSWORD, "   ", "signature_reason"),
-])
-def test_bad_signature_changes_nothing(world: World, password: str, reason: str,
-                                       code: str) -> None:
+@pytest.mark.parametrize(
+    ("password", "reason", "code"),
+    [
+        ("wrong password", "MRB agreed", "signature_password"),
+        ("", "MRB agreed", "signature_password"),
+        (PASSWORD, "   ", "signature_reason"),
+    ],
+)
+def test_bad_signature_changes_nothing(world: World, password: str, reason: str, code: str) -> None:
     nc = make_nc(world, "A", containment="held", disposition="scrap")
     Nonconformity.objects.filter(pk=nc.pk).update(status="contained")
     nc.refresh_from_db()
     events_before = DomainEvent.objects.count()
     with pytest.raises(TransitionError) as exc:
-        transition(nc, "disposition", actor=world.user("eng_a"), password=password,
-                   reason=reason)
+        transition(nc, "disposition", actor=world.user("eng_a"), password=password, reason=reason)
     assert exc.value.code == code
     nc.refresh_from_db()
     assert nc.status == "contained"
@@ -151,21 +165,27 @@ def test_wrong_state_and_out_of_scope_user_are_refused(world: World) -> None:
 
 def test_transition_through_api_and_ui(world: World, api_for, client_for) -> None:
     nc = make_nc(world, "A", containment="held")
-    response = api_for("eng_a").post(f"/api/v1/system/nonconformities/{nc.pk}/transition/",
-                                     {"action": "contain"}, format="json")
+    response = api_for("eng_a").post(
+        f"/api/v1/system/nonconformities/{nc.pk}/transition/", {"action": "contain"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "contained"
-    refused = api_for("eng_a").post(f"/api/v1/system/nonconformities/{nc.pk}/transition/",
-                                    {"action": "close", "password": PASSWORD, "reason": "x"},
-                                    format="json")
+    refused = api_for("eng_a").post(
+        f"/api/v1/system/nonconformities/{nc.pk}/transition/",
+        {"action": "close", "password": PASSWORD, "reason": "x"},
+        format="json",
+    )
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "transition_not_allowed"
-    hidden = api_for("eng_b").post(f"/api/v1/system/nonconformities/{nc.pk}/transition/",
-                                   {"action": "cancel"}, format="json")
+    hidden = api_for("eng_b").post(
+        f"/api/v1/system/nonconformities/{nc.pk}/transition/", {"action": "cancel"}, format="json"
+    )
     assert hidden.status_code == 404
     Nonconformity.objects.filter(pk=nc.pk).update(disposition="scrap")
-    page = client_for("eng_a").post(f"/kernel/workflow/system/nonconformity/{nc.pk}/disposition/",
-                                    {"password": PASSWORD, "reason": "MRB"})
+    page = client_for("eng_a").post(
+        f"/kernel/workflow/system/nonconformity/{nc.pk}/disposition/",
+        {"password": PASSWORD, "reason": "MRB"},
+    )
     assert page.status_code == 302
     nc.refresh_from_db()
     assert nc.status == "dispositioned"

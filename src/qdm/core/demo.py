@@ -232,10 +232,13 @@ class DemoContext:
     log: list[str] = field(default_factory=list)
 
 
+#: units per line and day: wafers, cells, modules (~5 000 modules per module line and day)
+CAPACITY_PER_DAY: dict[str, int] = {W: 120_000, C: 110_000, M: 5_500}
+LINES: dict[str, dict[str, int]] = {"small": {W: 2, C: 2, M: 3}, "medium": {W: 4, C: 6, M: 8}}
+
+
 def lines_per_workshop(scale: str, stage: str) -> int:
-    if scale == "medium":
-        return {W: 4, C: 6, M: 8}[stage]
-    return {W: 2, C: 2, M: 3}[stage]
+    return LINES[scale][stage]
 
 
 @transaction.atomic
@@ -299,7 +302,7 @@ def build_kernel(scale: str = "small", seed: int = 2026) -> DemoContext:
                         "name": f"{zh[:-2]}{n}线",
                         "name_en": f"{en.split(' workshop')[0]} line {n}",
                         "workshop": workshop,
-                        "capacity_per_day": {W: 120_000, C: 110_000, M: 5_500}[stage],
+                        "capacity_per_day": CAPACITY_PER_DAY[stage],
                     },
                 )
                 ctx.lines.append(line)
@@ -341,12 +344,13 @@ def build_kernel(scale: str = "small", seed: int = 2026) -> DemoContext:
             user.save()
         ctx.users[username] = user
         scope: dict[str, Any] = {"site": None, "supplier": None, "customer": None}
-        if kind == "site":
-            scope["site"] = ctx.sites[scope_code]
-        elif kind == "supplier":
-            scope["supplier"] = ctx.suppliers[scope_code]
-        elif kind == "customer":
-            scope["customer"] = ctx.customers[scope_code]
+        if kind is not None and scope_code is not None:
+            registry: dict[str, Any] = {
+                "site": ctx.sites,
+                "supplier": ctx.suppliers,
+                "customer": ctx.customers,
+            }
+            scope[kind] = registry[kind][scope_code]
         Grant.objects.get_or_create(user=user, role=Group.objects.get(name=role), **scope)
     # a JX1 engineer also covers the ZJ1 cell line ramp-up: two site grants
     Grant.objects.get_or_create(

@@ -72,7 +72,7 @@ KERNEL_MENU = Menu(
         MenuItem(
             _("Deliveries"), "core:notificationdelivery_list", "core.view_notificationdelivery"
         ),
-        MenuItem(_("Domain events"), "core:event_list", "core.view_domainevent"),
+        MenuItem(_("Domain events"), "core:domainevent_list", "core.view_domainevent"),
     ],
 )
 

@@ -23,12 +23,10 @@ urlpatterns = [
         name="transition",
     ),
     path(
-        "notificationdeliverys/<int:pk>/retry/",
+        "notification-deliveries/<int:pk>/retry/",
         pages.DeliveryRetryView.as_view(),
         name="delivery_retry",
     ),
 ]
 for model_ui in MODEL_UIS:
     urlpatterns += model_ui.urlpatterns()
-# Domain events are listed under a friendlier name too
-urlpatterns.append(path("events/", MODEL_UIS[-1].urlpatterns()[0].callback, name="event_list"))

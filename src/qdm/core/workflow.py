@@ -11,8 +11,9 @@ action, so the UI never offers what the API would refuse.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -51,7 +52,7 @@ class Transition:
 @dataclass(frozen=True)
 class Workflow:
     field: str
-    transitions: list[Transition] = field(default_factory=list)
+    transitions: list[Transition] = dataclasses.field(default_factory=list)
 
     def get(self, action: str) -> Transition:
         for item in self.transitions:

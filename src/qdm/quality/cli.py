@@ -341,7 +341,8 @@ def _chart_text(res: ChartResult, rules: str) -> str:
 def _spc_body(args: argparse.Namespace, stdout: TextIO) -> int:
     res = build_chart(args)
     if args.json:
-        json.dump(res.to_dict(), stdout, separators=(",", ":"))
+        # dumps, not dump: json.dump streams through the pure-Python encoder (10x slower).
+        stdout.write(json.dumps(res.to_dict(), separators=(",", ":")))
         stdout.write("\n")
     else:
         stdout.write(_chart_text(res, args.rules))
@@ -377,8 +378,7 @@ def _capability_body(args: argparse.Namespace, stdout: TextIO) -> int:
         sg, lsl=args.lsl, usl=args.usl, target=args.target, sigma_method=args.sigma_method
     )
     if args.json:
-        json.dump(res.to_dict(), stdout)
-        stdout.write("\n")
+        stdout.write(json.dumps(res.to_dict()) + "\n")
         return 0
     out = [
         f"capability of {res.n} values (sigma within by {res.method})",

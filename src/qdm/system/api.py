@@ -17,9 +17,26 @@ from qdm.system.services.nonconformity import raise_nonconformity, update_noncon
 class NonconformitySerializer(StrictModelSerializer):
     class Meta:
         model = Nonconformity
-        fields = ["id", "number", "site", "source", "severity", "title", "description", "item",
-                  "lots", "quantity", "supplier", "owner", "containment", "disposition",
-                  "status", "raised_by", "raised_at", "closed_at"]
+        fields = [
+            "id",
+            "number",
+            "site",
+            "source",
+            "severity",
+            "title",
+            "description",
+            "item",
+            "lots",
+            "quantity",
+            "supplier",
+            "owner",
+            "containment",
+            "disposition",
+            "status",
+            "raised_by",
+            "raised_at",
+            "closed_at",
+        ]
         read_only_fields = ["number", "status", "raised_by", "raised_at", "closed_at"]
 
 
@@ -38,8 +55,9 @@ class NonconformityViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
 
     def perform_update(self, serializer: Any) -> None:
         with transaction.atomic():
-            instance = update_nonconformity(serializer.instance, actor=self.request.user,
-                                            **serializer.validated_data)
+            instance = update_nonconformity(
+                serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
             self._check_scope(instance, "change")
 
 

@@ -12,26 +12,70 @@ from qdm.system.services.nonconformity import raise_nonconformity
 
 # site, source, severity, title, description, item, lots, quantity, supplier, steps
 FINDINGS = [
-    ("JX1", "iqc", "major", "Front glass thickness below LSL",
-     "IQC lot measured 2.94-2.98 mm against 3.2 ± 0.2 mm on 5 of 80 samples (ISO 2859-1, "
-     "level II, AQL 0.65).", "3.2 mm AR-coated front glass", "GL-2026-11-0412", 1200,
-     "SUP-GLS1", ["contain"]),
-    ("JX1", "ipqa", "minor", "EVA gel content low after test lamination",
-     "Gel content 72 % on lamination test (LSL 75 %); laminator LAM-03 temperature profile "
-     "checked.", "EVA encapsulant 0.45 mm", "EVA-2026-11-118", 40, "SUP-EVA1",
-     ["contain", "disposition", "close"]),
-    ("ZJ1", "oqc", "major", "EL: cracked cells (CRK-B) above limit on pallet",
-     "EL2 found 3 modules with B-class cracks on one pallet; customer EL criteria allow none.",
-     "TOPCon 144 half-cell 580 W", "PAL-ZJ1-2026-11-00877", 3, None, ["contain",
-                                                                      "disposition"]),
-    ("VN1", "spc", "minor", "Flash test Pmax trend down on line 2",
-     "Nine consecutive hourly means below the centre line (Nelson rule 2) on VN1-M02 IV "
-     "tester; reference module re-measured.", "TOPCon 144 half-cell 575 W", "", None, None,
-     []),
-    ("US1", "customer", "critical", "Hot spot reported at commissioning",
-     "Customer reports two modules with hot spots > 20 K in IR inspection at site "
-     "commissioning.", "TOPCon 144 half-cell 580 W", "US1-M2611-004512\nUS1-M2611-004518", 2,
-     None, []),
+    (
+        "JX1",
+        "iqc",
+        "major",
+        "Front glass thickness below LSL",
+        "IQC lot measured 2.94-2.98 mm against 3.2 ± 0.2 mm on 5 of 80 samples (ISO 2859-1, "
+        "level II, AQL 0.65).",
+        "3.2 mm AR-coated front glass",
+        "GL-2026-11-0412",
+        1200,
+        "SUP-GLS1",
+        ["contain"],
+    ),
+    (
+        "JX1",
+        "ipqa",
+        "minor",
+        "EVA gel content low after test lamination",
+        "Gel content 72 % on lamination test (LSL 75 %); laminator LAM-03 temperature profile "
+        "checked.",
+        "EVA encapsulant 0.45 mm",
+        "EVA-2026-11-118",
+        40,
+        "SUP-EVA1",
+        ["contain", "disposition", "close"],
+    ),
+    (
+        "ZJ1",
+        "oqc",
+        "major",
+        "EL: cracked cells (CRK-B) above limit on pallet",
+        "EL2 found 3 modules with B-class cracks on one pallet; customer EL criteria allow none.",
+        "TOPCon 144 half-cell 580 W",
+        "PAL-ZJ1-2026-11-00877",
+        3,
+        None,
+        ["contain", "disposition"],
+    ),
+    (
+        "VN1",
+        "spc",
+        "minor",
+        "Flash test Pmax trend down on line 2",
+        "Nine consecutive hourly means below the centre line (Nelson rule 2) on VN1-M02 IV "
+        "tester; reference module re-measured.",
+        "TOPCon 144 half-cell 575 W",
+        "",
+        None,
+        None,
+        [],
+    ),
+    (
+        "US1",
+        "customer",
+        "critical",
+        "Hot spot reported at commissioning",
+        "Customer reports two modules with hot spots > 20 K in IR inspection at site "
+        "commissioning.",
+        "TOPCon 144 half-cell 580 W",
+        "US1-M2611-004512\nUS1-M2611-004518",
+        2,
+        None,
+        [],
+    ),
 ]
 
 CONTAINMENT = "Lot quarantined in the hold area; line notified; stock and WIP checked."
@@ -47,9 +91,17 @@ def build(ctx: Any) -> None:
     for site, source, severity, title, desc, item, lots, qty, supplier, steps in FINDINGS:
         raiser = actor if site == "JX1" else admin
         nc = raise_nonconformity(
-            actor=raiser, site=ctx.sites[site], source=source, severity=severity, title=title,
-            description=desc, item=item, lots=lots, quantity=qty,
-            supplier=ctx.suppliers.get(supplier) if supplier else None)
+            actor=raiser,
+            site=ctx.sites[site],
+            source=source,
+            severity=severity,
+            title=title,
+            description=desc,
+            item=item,
+            lots=lots,
+            quantity=qty,
+            supplier=ctx.suppliers.get(supplier) if supplier else None,
+        )
         signer = approver if site == "JX1" else admin
         for step in steps:
             if step == "contain":
@@ -57,6 +109,11 @@ def build(ctx: Any) -> None:
             if step == "disposition":
                 Nonconformity.objects.filter(pk=nc.pk).update(disposition=DISPOSITION)
             nc.refresh_from_db()
-            transition(nc, step, actor=signer, password=DEMO_PASSWORD,
-                       reason="MRB decision recorded in the weekly quality meeting")
+            transition(
+                nc,
+                step,
+                actor=signer,
+                password=DEMO_PASSWORD,
+                reason="MRB decision recorded in the weekly quality meeting",
+            )
     ctx.log.append(f"{len(FINDINGS)} nonconformities")

@@ -10,8 +10,9 @@ from qdm.system.models import Nonconformity
 class NonconformityFilterSet(ScopedFilterSet):
     search_fields = ("number", "title", "description", "item", "lots")
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
-    supplier = django_filters.ModelChoiceFilter(queryset=Supplier.objects.all(),
-                                                label=_("Supplier"))
+    supplier = django_filters.ModelChoiceFilter(
+        queryset=Supplier.objects.all(), label=_("Supplier")
+    )
     source = django_filters.ChoiceFilter(choices=NonconformitySource.choices, label=_("Source"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
     status = django_filters.ChoiceFilter(choices=NonconformityStatus.choices, label=_("Status"))

@@ -6,8 +6,20 @@ from qdm.system.models import Nonconformity
 class NonconformityForm(forms.ModelForm):
     class Meta:
         model = Nonconformity
-        fields = ["site", "source", "severity", "title", "description", "item", "lots",
-                  "quantity", "supplier", "owner", "containment", "disposition"]
+        fields = [
+            "site",
+            "source",
+            "severity",
+            "title",
+            "description",
+            "item",
+            "lots",
+            "quantity",
+            "supplier",
+            "owner",
+            "containment",
+            "disposition",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "lots": forms.Textarea(attrs={"rows": 3}),

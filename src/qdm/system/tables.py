@@ -9,5 +9,14 @@ class NonconformityTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Nonconformity
-        fields = ("number", "site", "source", "severity", "title", "status", "supplier",
-                  "raised_by", "raised_at")
+        fields = (
+            "number",
+            "site",
+            "source",
+            "severity",
+            "title",
+            "status",
+            "supplier",
+            "raised_by",
+            "raised_at",
+        )

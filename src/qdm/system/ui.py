@@ -15,10 +15,30 @@ def save_nonconformity(form: Any, user: Any) -> Nonconformity:
 
 
 MODEL_UIS = [
-    ModelUI(Nonconformity, NonconformityTable, NonconformityFilterSet, NonconformityForm,
-            saver=save_nonconformity,
-            detail_fields=("number", "status", "site", "source", "severity", "title",
-                           "description", "item", "lots", "quantity", "supplier",
-                           "containment", "disposition", "raised_by", "owner", "raised_at",
-                           "closed_at")),
+    ModelUI(
+        Nonconformity,
+        NonconformityTable,
+        NonconformityFilterSet,
+        NonconformityForm,
+        saver=save_nonconformity,
+        detail_fields=(
+            "number",
+            "status",
+            "site",
+            "source",
+            "severity",
+            "title",
+            "description",
+            "item",
+            "lots",
+            "quantity",
+            "supplier",
+            "containment",
+            "disposition",
+            "raised_by",
+            "owner",
+            "raised_at",
+            "closed_at",
+        ),
+    ),
 ]

@@ -67,6 +67,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     fields: dict[str, Any] = {}
+    code: str
     if isinstance(exc, exceptions.ParseError):
         code, message = ErrorCode.BAD_JSON, _("The request body is not valid JSON: %s") % exc.detail
     elif isinstance(exc, exceptions.ValidationError):
@@ -100,7 +101,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.Throttled):
         code, message = ErrorCode.THROTTLED, str(exc.detail)
     else:
-        code = getattr(exc, "default_code", "error")
+        code = str(getattr(exc, "default_code", "error"))
         message = str(getattr(exc, "detail", exc))
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         code = ErrorCode.NOT_AUTHENTICATED

@@ -150,7 +150,7 @@ def viewset(
         "serializer_class": serializer,
         "filterset_class": filterset,
         "ordering": ordering,
-        "queryset": model._default_manager.all(),
+        "queryset": model._default_manager.all(),  # type: ignore[attr-defined]
     }
     if read_only:
         attrs["http_method_names"] = ["get", "head", "options"]

@@ -19,7 +19,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         if user is None:
             return
         for field in self.fields.values():
-            target = getattr(field, "child_relation", field)
+            target: Any = getattr(field, "child_relation", field)
             queryset = getattr(target, "queryset", None)
             if queryset is not None and hasattr(queryset, "for_user"):
                 target.queryset = queryset.for_user(user, "view")

@@ -21,15 +21,15 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self) -> models.QuerySet:
         action = METHOD_ACTIONS.get(self.request.method or "GET", "view")
-        base = (
+        base: Any = (
             self.queryset_base
             if self.queryset_base is not None
-            else (self.scoped_model._default_manager.all())
+            else self.scoped_model._default_manager
         )
-        return base.for_user(self.request.user, action)  # type: ignore[attr-defined]
+        return base.for_user(self.request.user, action)
 
     def _check_scope(self, instance: models.Model, action: str) -> None:
-        manager = type(instance)._default_manager
+        manager: Any = type(instance)._default_manager
         if not manager.for_user(self.request.user, action).filter(pk=instance.pk).exists():
             raise ApiError(
                 "out_of_scope", _("This would put the record outside your scope."), status_code=400

@@ -91,8 +91,9 @@ class ChainedModel(models.Model):
             ChainHead.objects.get_or_create(name=self.CHAIN)
             super().save(*args, **kwargs)
 
-    def _do_insert(self, manager: Any, using: Any, fields: Any, returning_fields: Any,
-                   raw: Any) -> Any:
+    def _do_insert(
+        self, manager: Any, using: Any, fields: Any, returning_fields: Any, raw: Any
+    ) -> Any:
         # Chained at the last moment, after every pre_save receiver has run (auditlog sets
         # the actor in one), so the hash covers exactly what is stored. The head row lock
         # serialises writers; we are inside save()'s transaction.
@@ -100,7 +101,9 @@ class ChainedModel(models.Model):
         self.seq = head.last_seq + 1
         self.prev_hash = head.last_hash
         self.row_hash = chain_hash(self.prev_hash, self.chain_content())
-        result = super()._do_insert(manager, using, fields, returning_fields, raw)
+        result = super()._do_insert(  # type: ignore[misc]
+            manager, using, fields, returning_fields, raw
+        )
         ChainHead.objects.using(using).filter(name=self.CHAIN).update(
             last_seq=self.seq, last_hash=self.row_hash
         )

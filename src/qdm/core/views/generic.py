@@ -14,11 +14,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -51,7 +52,7 @@ def get_scoped_object(model: type[models.Model], user: Any, action: str, pk: Any
     would reveal that it exists)."""
     try:
         return scoped(model, user, action).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("No such record, or it is outside your scope.")) from exc
 
 
@@ -92,8 +93,8 @@ class BaseObjectView(LoginRequiredMixin, View):
     template_name = ""
 
     def get_queryset(self) -> models.QuerySet:
-        base = self.queryset if self.queryset is not None else self.model._default_manager.all()
-        return base.for_user(self.request.user, self.action)  # type: ignore[attr-defined]
+        base: Any = self.queryset if self.queryset is not None else self.model._default_manager
+        return base.for_user(self.request.user, self.action)
 
     def require_permission(self) -> None:
         if not self.request.user.has_perm(perm_name(self.model, self.action)):
@@ -102,7 +103,7 @@ class BaseObjectView(LoginRequiredMixin, View):
     def get_object(self, pk: Any) -> Any:
         try:
             return self.get_queryset().get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise Http404(_("No such record, or it is outside your scope.")) from exc
 
     def base_context(self) -> dict[str, Any]:
@@ -130,7 +131,7 @@ class ObjectListView(BaseObjectView):
 
     template_name = "generic/object_list.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         self.require_permission()
         queryset = self.get_queryset()
         filterset = None
@@ -158,7 +159,7 @@ class ObjectListView(BaseObjectView):
         title = str(self.model._meta.verbose_name_plural)
         content = build_workbook(title, [str(h) for h in header], body)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        filename = f"{slugify(self.model._meta.model_name)}-{stamp}.xlsx"
+        filename = f"{self.ui.slug}-{stamp}.xlsx"
         response = HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -204,7 +205,7 @@ class ObjectEditView(BaseObjectView):
 
     template_name = "generic/object_edit.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.action = "change" if kwargs.get("pk") is not None else "add"
         return super().dispatch(request, *args, **kwargs)
 
@@ -310,15 +311,24 @@ class ModelUI:
             rows.append((str(field.verbose_name).capitalize(), value))  # type: ignore[union-attr]
         return rows
 
+    @property
+    def slug(self) -> str:
+        """URL segment: the English plural, e.g. ``nonconformities``."""
+        from django.utils import translation
+
+        with translation.override("en"):
+            return slugify(str(self.model._meta.verbose_name_plural or self.model.__name__))
+
     def urlpatterns(self) -> list[Any]:
         name = self.model._meta.model_name
+        slug = self.slug
         views = {
             "list": ObjectListView,
             "detail": ObjectDetailView,
             "edit": ObjectEditView,
             "delete": ObjectDeleteView,
         }
-        bound = {
+        bound: dict[str, Any] = {
             key: type(
                 f"{self.model.__name__}{cls.__name__}",
                 (cls,),
@@ -327,8 +337,8 @@ class ModelUI:
             for key, cls in views.items()
         }
         patterns = [
-            path(f"{name}s/", bound["list"].as_view(), name=f"{name}_list"),
-            path(f"{name}s/<int:pk>/", bound["detail"].as_view(), name=f"{name}_detail"),
+            path(f"{slug}/", bound["list"].as_view(), name=f"{name}_list"),
+            path(f"{slug}/<int:pk>/", bound["detail"].as_view(), name=f"{name}_detail"),
             path(
                 f"{name}s/<int:pk>/history/",
                 bound["detail"].as_view(),
@@ -338,8 +348,8 @@ class ModelUI:
         ]
         if self.editable:
             patterns += [
-                path(f"{name}s/add/", bound["edit"].as_view(), name=f"{name}_add"),
-                path(f"{name}s/<int:pk>/edit/", bound["edit"].as_view(), name=f"{name}_edit"),
-                path(f"{name}s/<int:pk>/delete/", bound["delete"].as_view(), name=f"{name}_delete"),
+                path(f"{slug}/add/", bound["edit"].as_view(), name=f"{name}_add"),
+                path(f"{slug}/<int:pk>/edit/", bound["edit"].as_view(), name=f"{name}_edit"),
+                path(f"{slug}/<int:pk>/delete/", bound["delete"].as_view(), name=f"{name}_delete"),
             ]
         return patterns

@@ -18,6 +18,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -85,7 +86,8 @@ class SetLanguageView(View):
 
 class InboxView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        notifications = request.user.notifications.all()[:200]
+        user: Any = request.user
+        notifications = user.notifications.all()[:200]
         return render(request, "core/inbox.html", {"notifications": notifications})
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -113,7 +115,8 @@ class AttachmentUploadView(LoginRequiredMixin, View):
             raise PermissionDenied
         form = AttachmentForm(request.POST, request.FILES)
         if not form.is_valid():
-            messages.error(request, _("Choose a file to attach."))
+            errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+            messages.error(request, " ".join(errors) or _("Choose a file to attach."))
         else:
             try:
                 add_attachment(
@@ -131,9 +134,9 @@ class AttachmentUploadView(LoginRequiredMixin, View):
 class AttachmentDownloadView(LoginRequiredMixin, View):
     """Download an attachment if the record it belongs to is in scope."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         attachment = get_object_or_404(Attachment, pk=pk)
-        model = attachment.content_type.model_class()
+        model: Any = attachment.content_type.model_class()
         get_scoped_object(model, request.user, "view", attachment.object_id)
         return FileResponse(
             attachment.file.open("rb"), as_attachment=True, filename=attachment.name

@@ -22,7 +22,7 @@ from qdm.system.choices import NonconformitySource, NonconformityStatus, Severit
 S = NonconformityStatus
 
 
-def _needs(field: str, message: Any):  # noqa: ANN202 - a guard factory
+def _needs(field: str, message: Any):
     def guard(obj: Nonconformity, actor: Any) -> Any:
         return None if (getattr(obj, field) or "").strip() else message
 
@@ -42,17 +42,39 @@ def _reopened(obj: Nonconformity, actor: Any) -> None:
 NONCONFORMITY_WORKFLOW = Workflow(
     field="status",
     transitions=[
-        Transition("contain", _("Record containment"), (S.OPEN,), S.CONTAINED,
-                   guard=_needs("containment", _("Describe the containment first."))),
-        Transition("disposition", _("Approve disposition"), (S.CONTAINED,), S.DISPOSITIONED,
-                   guard=_needs("disposition", _("Describe the disposition first.")),
-                   signature="approved"),
-        Transition("close", _("Close"), (S.DISPOSITIONED,), S.CLOSED, signature="approved",
-                   style="success", on_done=_closed),
-        Transition("reopen", _("Reopen"), (S.CLOSED,), S.OPEN, style="warning",
-                   on_done=_reopened),
-        Transition("cancel", _("Cancel"), (S.OPEN, S.CONTAINED), S.CANCELLED,
-                   signature="rejected", style="outline-danger"),
+        Transition(
+            "contain",
+            _("Record containment"),
+            (S.OPEN,),
+            S.CONTAINED,
+            guard=_needs("containment", _("Describe the containment first.")),
+        ),
+        Transition(
+            "disposition",
+            _("Approve disposition"),
+            (S.CONTAINED,),
+            S.DISPOSITIONED,
+            guard=_needs("disposition", _("Describe the disposition first.")),
+            signature="approved",
+        ),
+        Transition(
+            "close",
+            _("Close"),
+            (S.DISPOSITIONED,),
+            S.CLOSED,
+            signature="approved",
+            style="success",
+            on_done=_closed,
+        ),
+        Transition("reopen", _("Reopen"), (S.CLOSED,), S.OPEN, style="warning", on_done=_reopened),
+        Transition(
+            "cancel",
+            _("Cancel"),
+            (S.OPEN, S.CONTAINED),
+            S.CANCELLED,
+            signature="rejected",
+            style="outline-danger",
+        ),
     ],
 )
 
@@ -62,27 +84,52 @@ class Nonconformity(models.Model):
     dispositioned. Created by people, by the API and by other platforms' services."""
 
     number = models.CharField(_("number"), max_length=40, unique=True, editable=False)
-    site = models.ForeignKey("core.Site", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("site"))
+    site = models.ForeignKey(
+        "core.Site", on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
+    )
     source = models.CharField(_("source"), max_length=20, choices=NonconformitySource.choices)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
-                                default=Severity.MINOR)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     item = models.CharField(_("product or material"), max_length=200, blank=True)
-    lots = models.TextField(_("affected lots or serials"), blank=True,
-                            help_text=_("One lot number or serial per line."))
+    lots = models.TextField(
+        _("affected lots or serials"), blank=True, help_text=_("One lot number or serial per line.")
+    )
     quantity = models.PositiveIntegerField(_("quantity affected"), null=True, blank=True)
-    supplier = models.ForeignKey("core.Supplier", on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="+", verbose_name=_("supplier"))
+    supplier = models.ForeignKey(
+        "core.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supplier"),
+    )
     containment = models.TextField(_("containment"), blank=True)
     disposition = models.TextField(_("disposition"), blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=NonconformityStatus.choices,
-                              default=NonconformityStatus.OPEN, editable=False, db_index=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name=_("raised by"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+", verbose_name=_("owner"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NonconformityStatus.choices,
+        default=NonconformityStatus.OPEN,
+        editable=False,
+        db_index=True,
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 

@@ -15,9 +15,13 @@ from qdm.system.models import Nonconformity
 
 
 def site_quality_managers(site: Any) -> list[Any]:
-    users = get_user_model().objects.filter(
-        grants__role__name="site_quality_manager", grants__site=site, is_active=True
-    ).distinct()
+    users = (
+        get_user_model()
+        .objects.filter(
+            grants__role__name="site_quality_manager", grants__site=site, is_active=True
+        )
+        .distinct()
+    )
     return list(users)
 
 
@@ -34,13 +38,20 @@ def raise_nonconformity(*, actor: Any, **fields: Any) -> Nonconformity:
         nc.number = next_number("NCR", site.code)
         nc.full_clean(exclude=["raised_by", "number"])
         nc.save()
-        record_event(nc, "raised", actor=actor,
-                     message=_("Raised %(number)s (%(severity)s)") % {
-                         "number": nc.number, "severity": nc.get_severity_display()})
-        notify(site_quality_managers(site),
-               _("New nonconformity %(number)s: %(title)s") % {"number": nc.number,
-                                                              "title": nc.title},
-               body=nc.description[:500], link=nc.get_absolute_url(), site=site)
+        record_event(
+            nc,
+            "raised",
+            actor=actor,
+            message=_("Raised %(number)s (%(severity)s)")
+            % {"number": nc.number, "severity": nc.get_severity_display()},
+        )
+        notify(
+            site_quality_managers(site),
+            _("New nonconformity %(number)s: %(title)s") % {"number": nc.number, "title": nc.title},
+            body=nc.description[:500],
+            link=nc.get_absolute_url(),
+            site=site,
+        )
     return nc
 
 
