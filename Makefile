@@ -69,13 +69,14 @@ translations-check: install
 	$(QDM) translations check
 
 pytest: install assets translations
-	QDM_DEBUG=0 $(BIN)/pytest
+	QDM_DEBUG=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck layers migrations-check translations-check pytest
 
 # The same suite against PostgreSQL (QDM_DATABASE_URL=postgres://…).
 postgres-test: install assets translations
-	QDM_DEBUG=0 $(BIN)/pytest
+	@case "$$QDM_DATABASE_URL" in postgres*) ;; *) echo "set QDM_DATABASE_URL=postgres://…"; exit 2;; esac
+	QDM_DEBUG=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; PYTHONPATH=src $(BIN)/python $$script || exit 1; done
