@@ -222,6 +222,9 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
 AUDITLOG_CID_GETTER = "qdm.core.middleware.get_request_id"
+# auditlog's own LogEntry is swapped for ours; without this its migrations would still create
+# an unused auditlog_logentry table whose foreign keys block TRUNCATE on PostgreSQL.
+MIGRATION_MODULES = {"auditlog": None}
 
 # --- Background tasks -----------------------------------------------------------------
 _tasks_backend = os.environ.get("QDM_TASKS_BACKEND", "database")

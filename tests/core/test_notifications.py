@@ -639,11 +639,6 @@ def test_retry_button_resends_and_delivery_becomes_sent(
     assert len(robot.requests) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="roles.py gives site_quality_manager no change_notificationdelivery, so "
-    "DeliveryRetryView answers 404 to the site's own quality manager",
-)
 def test_site_quality_manager_may_retry_own_site_delivery(
     world: World, client_for: Any, failed_delivery: NotificationDelivery
 ) -> None:

@@ -33,6 +33,7 @@ ROLES: dict[str, dict[str, Any]] = {
             *((app, "*", ALL) for app in QUALITY_APPS),
             *(("core", model, ALL) for model in ORG_LINES),
             ("core", "notificationchannel", ALL),
+            ("core", "notificationdelivery", VAC),  # retry a failed delivery of their site
             ("cockpit", "*", VAC),
         ],
     },

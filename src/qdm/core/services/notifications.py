@@ -172,7 +172,7 @@ def _claim(delivery_id: int, now: datetime) -> tuple[NotificationDelivery, bool]
     """Take the delivery for one attempt, or say why not (already done, or not due)."""
     with transaction.atomic():
         delivery = (
-            NotificationDelivery.objects.select_for_update()
+            NotificationDelivery.objects.select_for_update(of=("self",))
             .select_related("channel", "recipient")
             .get(pk=delivery_id)
         )
