@@ -78,6 +78,10 @@ postgres-test: install assets translations
 	@case "$$QDM_DATABASE_URL" in postgres*) ;; *) echo "set QDM_DATABASE_URL=postgres://…"; exit 2;; esac
 	QDM_DEBUG=0 $(BIN)/pytest $(PYTEST_ARGS)
 
+# Regenerate docs/screenshots (needs Chromium; fonts-noto-cjk for the Chinese pages).
+screenshots: install assets translations
+	QDM_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/e2e -k screenshots
+
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; PYTHONPATH=src $(BIN)/python $$script || exit 1; done
 

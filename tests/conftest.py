@@ -36,3 +36,17 @@ def api_for(world: World):
         return client
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translation catalogue when it is missing or older than its source, so a
+    plain ``pytest`` run sees the same Chinese pages as ``make test``."""
+    from pathlib import Path
+
+    import polib
+
+    locale = Path(__file__).resolve().parent.parent / "src" / "qdm" / "locale"
+    for po_path in locale.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))

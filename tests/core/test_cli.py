@@ -15,14 +15,12 @@ DATA = Path(__file__).parent.parent / "quality" / "data"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([QDM, *args], capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run([QDM, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_fmea_ap_json() -> None:
     # AIAG-VDA FMEA Handbook 2019, PFMEA AP table: S 9-10, O 4-5, D 2-4 → H
-    result = run("fmea-ap", "--severity", "9", "--occurrence", "4", "--detection", "3",
-                 "--json")
+    result = run("fmea-ap", "--severity", "9", "--occurrence", "4", "--detection", "3", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"ap": "H", "rpn": 108}
 
@@ -42,7 +40,11 @@ def test_sampling_plan() -> None:
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert (plan["code_letter"], plan["sample_size"], plan["accept"], plan["reject"]) == (
-        "K", 125, 2, 3)
+        "K",
+        125,
+        2,
+        3,
+    )
 
 
 def test_sampling_bad_lot_size_exits_2() -> None:
@@ -52,8 +54,9 @@ def test_sampling_bad_lot_size_exits_2() -> None:
 
 
 def test_spc_json_on_pistonrings() -> None:
-    result = run("spc", str(DATA / "pistonrings.csv"), "--chart", "xbar-r",
-                 "--subgroup-size", "5", "--json")
+    result = run(
+        "spc", str(DATA / "pistonrings.csv"), "--chart", "xbar-r", "--subgroup-size", "5", "--json"
+    )
     assert result.returncode == 0, result.stderr
     chart = json.loads(result.stdout)
     assert chart["chart"] == "xbar-r"

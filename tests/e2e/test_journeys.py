@@ -6,7 +6,9 @@ Run: ``pytest tests/e2e -v`` (skipped without /usr/bin/chromium).
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,10 @@ from tests.personas import PASSWORD, World
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# Tests write screenshots to a scratch folder; `make screenshots` points this at docs/.
+SCREENSHOTS = Path(
+    os.environ.get("QDM_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "qdm-screenshots"
+)
 MO_FILE = REPO / "src" / "qdm" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 ROWS = "#object-table table tbody tr"
 

@@ -8,6 +8,7 @@ menu = Menu(
     key="carbon",
     number="7.4",
     label=_("Carbon management"),
+    short_label=_("Carbon"),
     description=_(
         "Emission factors, product carbon footprint per model, lot and shipment, Scope 1-2-3."
     ),

@@ -8,6 +8,7 @@ menu = Menu(
     key="cockpit",
     number="1",
     label=_("Quality digital management center"),
+    short_label=_("Cockpit"),
     description=_("Cross-site KPIs, cascaded goals, alerts and quality-loss accounting."),
     items=[
         MenuItem(_("Overview"), "cockpit:index"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,14 @@ from qdm.core.models import (
     Supplier,
     Workshop,
 )
+
+
+def yes_no_filter(label: Any, field_name: str = "active") -> django_filters.BooleanFilter:
+    """A yes/no filter whose empty choice reads "Any" (not Django's "Unknown")."""
+    choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+    return django_filters.BooleanFilter(
+        field_name=field_name, label=label, widget=forms.Select(choices=choices)
+    )
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -48,6 +57,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 
 class SiteFilterSet(ScopedFilterSet):
+    active = yes_no_filter(_("Active"))
     country = django_filters.CharFilter(lookup_expr="iexact", label=_("Country"))
 
     class Meta:
@@ -65,6 +75,7 @@ class WorkshopFilterSet(ScopedFilterSet):
 
 
 class LineFilterSet(ScopedFilterSet):
+    active = yes_no_filter(_("Active"))
     site = django_filters.ModelChoiceFilter(
         queryset=Site.objects.all(), field_name="workshop__site", label=_("Site")
     )
@@ -88,6 +99,7 @@ class StationFilterSet(ScopedFilterSet):
 
 
 class SupplierFilterSet(ScopedFilterSet):
+    active = yes_no_filter(_("Active"))
     country = django_filters.CharFilter(lookup_expr="iexact", label=_("Country"))
 
     class Meta:
@@ -96,6 +108,7 @@ class SupplierFilterSet(ScopedFilterSet):
 
 
 class CustomerFilterSet(ScopedFilterSet):
+    active = yes_no_filter(_("Active"))
     country = django_filters.CharFilter(lookup_expr="iexact", label=_("Country"))
 
     class Meta:
@@ -113,6 +126,7 @@ class GrantFilterSet(ScopedFilterSet):
 
 
 class NotificationChannelFilterSet(ScopedFilterSet):
+    active = yes_no_filter(_("Active"))
     search_fields = ("name",)
     kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, label=_("Kind"))
 

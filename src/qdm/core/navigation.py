@@ -42,6 +42,11 @@ class Menu:
     label: Any
     description: Any
     items: list[MenuItem] = field(default_factory=list)
+    short_label: Any = None  # what fits in the navbar; defaults to label
+
+    def __post_init__(self) -> None:
+        if self.short_label is None:
+            object.__setattr__(self, "short_label", self.label)
 
     @property
     def url(self) -> str:
@@ -55,6 +60,7 @@ KERNEL_MENU = Menu(
     key="core",
     number="0",
     label=_("Organisation and kernel"),
+    short_label=_("Organisation"),
     description=_("Sites, lines, suppliers, customers, users and grants, audit trail."),
     items=[
         MenuItem(_("Sites"), "core:site_list", "core.view_site"),

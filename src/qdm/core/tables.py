@@ -21,7 +21,12 @@ from qdm.core.models import (
 
 class BaseTable(tables.Table):
     class Meta:
-        attrs = {"class": "table table-vcenter card-table table-striped"}
+        # sorting and paging links swap the table in place (hx-boost on the card); links
+        # to records in the body are ordinary navigations
+        attrs = {
+            "class": "table table-vcenter card-table table-striped",
+            "tbody": {"hx-boost": "false"},
+        }
         template_name = "django_tables2/bootstrap5.html"
 
 

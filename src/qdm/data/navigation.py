@@ -1,4 +1,4 @@
-"""Menu entries of the quality data platform platform."""
+"""Menu entries of the quality data platform."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +8,7 @@ menu = Menu(
     key="data",
     number="7.1",
     label=_("Quality data platform"),
+    short_label=_("Data"),
     description=_(
         "Master data, characteristic catalog, measurements, ingestion, genealogy and traceability."
     ),

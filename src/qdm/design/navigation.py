@@ -8,6 +8,7 @@ menu = Menu(
     key="design",
     number="7.7",
     label=_("Design quality"),
+    short_label=_("Design"),
     description=_("FMEA, control plans, APQP, reliability qualification and engineering changes."),
     items=[
         MenuItem(_("Overview"), "design:index"),

@@ -8,6 +8,7 @@ menu = Menu(
     key="manufacturing",
     number="7.5",
     label=_("Manufacturing quality"),
+    short_label=_("Manufacturing"),
     description=_("Inspection plans and records, SPC, holds and MRB, yield, flash test and EL."),
     items=[
         MenuItem(_("Overview"), "manufacturing:index"),

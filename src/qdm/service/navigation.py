@@ -8,6 +8,7 @@ menu = Menu(
     key="service",
     number="7.6",
     label=_("Customer-service quality"),
+    short_label=_("Service"),
     description=_("Customers and projects, complaints, RMA, warranty and field reliability."),
     items=[
         MenuItem(_("Overview"), "service:index"),

@@ -8,6 +8,7 @@ menu = Menu(
     key="supplier",
     number="7.3",
     label=_("Supplier quality"),
+    short_label=_("Suppliers"),
     description=_("Approved suppliers, IQC sampling, SCAR, scorecards and the supplier portal."),
     items=[
         MenuItem(_("Overview"), "supplier:index"),

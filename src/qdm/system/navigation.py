@@ -8,6 +8,7 @@ menu = Menu(
     key="system",
     number="7.2",
     label=_("Management-system foundation"),
+    short_label=_("System"),
     description=_(
         "Integrated management systems, controlled documents, nonconformities, CAPA and 8D, "
         "audits, management review."

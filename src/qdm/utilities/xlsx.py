@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
@@ -22,7 +23,19 @@ def _cell(value: Any) -> Any:
         return value.replace(tzinfo=None)
     if isinstance(value, bool | int | float):
         return value
-    return _ILLEGAL.sub("", str(value))
+    text = _ILLEGAL.sub("", str(value))
+    if text[:1] in _FORMULA_STARTS and not _is_number(text):
+        # never let exported data run as a spreadsheet formula (CSV/formula injection)
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def build_workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from qdm.core.middleware import get_request_id
@@ -58,6 +59,41 @@ class HistoryRow:
     request_id: str
 
 
+def _readable_changes(
+    model: type[models.Model], entry: AuditLogEntry, cache: dict[tuple[Any, str], str]
+) -> list[tuple[str, Any, Any]]:
+    """(field label, before, after) with foreign keys shown as the records they name and
+    the primary key and reverse relations left out."""
+    rows = []
+    for name, values in (entry.changes or {}).items():
+        if not (isinstance(values, list) and len(values) == 2):
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a field since removed: show it as recorded
+            rows.append((name, values[0], values[1]))
+            continue
+        if not getattr(field, "concrete", False) or getattr(field, "primary_key", False):
+            continue
+        shown = [None if v in (None, "None", "") else v for v in values]
+        related = getattr(field, "related_model", None)
+        if related is not None:
+            shown = [_related_label(related, v, cache) for v in shown]
+        label = str(getattr(field, "verbose_name", name))
+        rows.append((label[:1].upper() + label[1:], shown[0], shown[1]))
+    return rows
+
+
+def _related_label(model: Any, pk: Any, cache: dict[tuple[Any, str], str]) -> Any:
+    if pk is None:
+        return None
+    key = (model, str(pk))
+    if key not in cache:
+        found = model._base_manager.filter(pk=pk).first()
+        cache[key] = str(found) if found is not None else f"#{pk}"
+    return cache[key]
+
+
 def history_for(obj: models.Model) -> list[HistoryRow]:
     """Field changes and domain events of one record, newest first."""
     content_type = ContentType.objects.get_for_model(type(obj))
@@ -65,12 +101,9 @@ def history_for(obj: models.Model) -> list[HistoryRow]:
     entries = AuditLogEntry.objects.filter(
         content_type=content_type, object_pk=str(obj.pk)
     ).select_related("actor")
+    cache: dict[tuple[Any, str], str] = {}
     for entry in entries:
-        changes = [
-            (field, values[0], values[1])
-            for field, values in (entry.changes or {}).items()
-            if isinstance(values, list) and len(values) == 2
-        ]
+        changes = _readable_changes(type(obj), entry, cache)
         rows.append(
             HistoryRow(
                 entry.timestamp,

@@ -64,6 +64,19 @@ def restrict_form_choices(form: Any, user: Any) -> None:
             field.queryset = queryset.for_user(user, "view")
 
 
+def site_timezone(obj: models.Model) -> str | None:
+    """The timezone of the site a record belongs to (times are shown in it), if any."""
+    from qdm.core.models import Site
+
+    site = obj if isinstance(obj, Site) else None
+    path = getattr(getattr(type(obj), "scope", None), "site", None)
+    if site is None and path and path != "pk":
+        site = Site.objects.filter(
+            pk__in=type(obj)._default_manager.filter(pk=obj.pk).values(path)
+        ).first()
+    return site.timezone if site is not None else None
+
+
 def style_form(form: Any) -> Any:
     """Give widgets Tabler/Bootstrap classes (keeps templates generic)."""
     from django import forms
@@ -148,7 +161,16 @@ class ObjectListView(BaseObjectView):
         if request.GET.get("export") == "xlsx":
             return self.export(table)
         RequestConfig(request, paginate={"per_page": self.ui.per_page}).configure(table)
-        context = {**self.base_context(), "table": table, "filterset": filterset}
+        query = request.GET.copy()
+        for key in ("page", "export"):
+            query.pop(key, None)
+        context = {
+            **self.base_context(),
+            "table": table,
+            "filterset": filterset,
+            "record_count": table.page.paginator.count if table.page else len(table.rows),
+            "export_query": query.urlencode(),
+        }
         if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "object-table":
             return render(request, "generic/_table.html", context)
         return render(request, self.template_name, context)
@@ -193,6 +215,7 @@ class ObjectDetailView(BaseObjectView):
             "history_url": reverse(url_name(self.model, "history"), args=[obj.pk]),
             "detail_url": reverse(url_name(self.model, "detail"), args=[obj.pk]),
             "transitions": available_transitions(obj, request.user),
+            "site_timezone": site_timezone(obj),
         }
         if tab == "history":
             context["history"] = history_for(obj)
