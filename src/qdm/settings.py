@@ -219,6 +219,14 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.numbersequence",
     "core.electronicsignature",
     "core.notificationdelivery",
+    # high-volume facts: written in bulk, never audited row by row (DESIGN §6)
+    "data.flashtest",
+    "data.elresult",
+    "data.cellsortresult",
+    "data.measurement",
+    "data.unit",
+    "data.unitlink",
+    "data.quarantinedrow",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
 AUDITLOG_CID_GETTER = "qdm.core.middleware.get_request_id"

@@ -42,6 +42,9 @@ class Scope:
     site: str | None = None
     supplier: str | None = None
     customer: str | None = None
+    #: rows whose site is empty belong to the whole group (a group-wide specification):
+    #: every internal user who may see the model sees them too
+    group_rows_when_site_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ def scope_filter(model: type[models.Model], user: Any, action: str) -> Q | None:
     q = nothing
     if site_ids and scope.site:
         q |= Q(**{f"{scope.site}__in": site_ids})
+        if scope.group_rows_when_site_empty:
+            q |= Q(**{f"{scope.site}__isnull": True})
     if supplier_ids and scope.supplier:
         q |= Q(**{f"{scope.supplier}__in": supplier_ids})
     if customer_ids and scope.customer:

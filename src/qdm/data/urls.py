@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.urls import path
 
 from qdm.core.views.pages import PlatformIndexView
@@ -7,3 +9,15 @@ app_name = "data"
 urlpatterns = [
     path("", PlatformIndexView.as_view(platform="data"), name="index"),
 ]
+# sub-packages of the platform (ingestion, trace) bring their own pages
+for name in ("qdm.data.ui", "qdm.data.views", "qdm.data.ingest.urls", "qdm.data.trace.urls"):
+    try:
+        module = import_module(name)
+    except ModuleNotFoundError as exc:
+        if not exc.name or not name.startswith(exc.name):
+            raise
+        continue
+    if hasattr(module, "MODEL_UIS"):
+        for model_ui in module.MODEL_UIS:
+            urlpatterns += model_ui.urlpatterns()
+    urlpatterns += getattr(module, "urlpatterns", [])

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from qdm.core.navigation import PLATFORM_APPS
 
 router = DefaultRouter()
+extra_paths = []
 for module_name in ("qdm.core.api.resources", *(f"qdm.{app}.api" for app in PLATFORM_APPS)):
     try:
         module = import_module(module_name)
@@ -17,10 +18,14 @@ for module_name in ("qdm.core.api.resources", *(f"qdm.{app}.api" for app in PLAT
         if exc.name != module_name:
             raise
         continue
+    # ROUTES: (prefix, viewset) for the router; API_URLS: plain path() entries (actions
+    # that are not resources, e.g. ingestion and trace)
     for prefix, viewset in getattr(module, "ROUTES", []):
         router.register(prefix, viewset, basename=prefix.replace("/", "-"))
+    extra_paths += getattr(module, "API_URLS", [])
 
 urlpatterns = [
+    *extra_paths,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", obtain_auth_token, name="api-token"),

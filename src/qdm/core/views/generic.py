@@ -220,6 +220,8 @@ class ObjectDetailView(BaseObjectView):
         if tab == "history":
             context["history"] = history_for(obj)
         context["attachments"] = attachments_for(obj)
+        if self.ui.extra_context is not None:
+            context.update(self.ui.extra_context(obj, request.user))
         return render(request, self.ui.detail_template or self.template_name, context)
 
 
@@ -233,7 +235,9 @@ class ObjectEditView(BaseObjectView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, instance: Any, data: Any = None, files: Any = None) -> ModelForm:
-        form = self.ui.form(data=data, files=files, instance=instance)
+        # a create link may pre-fill fields: /specifications/add/?characteristic=12
+        initial = self.request.GET.dict() if instance is None and data is None else None
+        form = self.ui.form(data=data, files=files, instance=instance, initial=initial)
         restrict_form_choices(form, self.request.user)
         return style_form(form)
 
@@ -313,6 +317,8 @@ class ModelUI:
     per_page: int = 50
     #: ``saver(form, user) -> obj``: the platform's service function for create and edit
     saver: Any = None
+    #: ``extra_context(obj, user) -> dict`` for a custom detail template
+    extra_context: Any = None
 
     @property
     def editable(self) -> bool:

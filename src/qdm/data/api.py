@@ -1,0 +1,350 @@
+"""API of the quality data platform: master data and catalog (read/write), facts and
+genealogy (read), plus ingestion and traceability endpoints from their sub-packages."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.db import transaction
+from rest_framework import serializers
+
+from qdm.core.api.resources import simple, viewset
+from qdm.core.api.serializers import StrictModelSerializer
+from qdm.data import filtersets as f
+from qdm.data.models import (
+    CellProduct,
+    CellSortResult,
+    Characteristic,
+    ElResult,
+    FlashTest,
+    IngestBatch,
+    Material,
+    MaterialCategory,
+    Measurement,
+    ModuleModel,
+    ProductFamily,
+    Specification,
+    Unit,
+    WaferProduct,
+)
+from qdm.data.services.specifications import publish_specification
+
+NAMES = ["code", "name", "name_en"]
+
+
+class SpecificationSerializer(StrictModelSerializer):
+    level = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Specification
+        fields = [
+            "id",
+            "characteristic",
+            "module_model",
+            "material",
+            "site",
+            "customer",
+            "version",
+            "level",
+            "lsl",
+            "target",
+            "usl",
+            "valid_from",
+            "reason",
+        ]
+        read_only_fields = ["version"]
+
+    def create(self, validated_data: dict[str, Any]) -> Specification:
+        return publish_specification(actor=self.context["request"].user, **validated_data)
+
+    def update(self, instance: Specification, validated_data: dict[str, Any]) -> Specification:
+        # a published version is history: a change publishes the next version
+        fields = {
+            name: getattr(instance, name)
+            for name in (
+                "characteristic",
+                "module_model",
+                "material",
+                "site",
+                "customer",
+                "lsl",
+                "target",
+                "usl",
+                "valid_from",
+                "reason",
+            )
+        }
+        fields.update(validated_data)
+        with transaction.atomic():
+            return publish_specification(actor=self.context["request"].user, **fields)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        base = {}
+        if self.instance is not None:
+            base = {
+                f.attname: getattr(self.instance, f.attname)
+                for f in Specification._meta.concrete_fields
+                if f.name != "id"
+            }
+        candidate = Specification(**{**base, **attrs})
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+def read_only(model: type, fields: list[str], filterset: Any, ordering: tuple[str, ...]) -> Any:
+    return viewset(model, simple(model, fields), filterset, ordering, read_only=True)
+
+
+ROUTES = [
+    (
+        "data/product-families",
+        viewset(
+            ProductFamily,
+            simple(ProductFamily, [*NAMES, "technology"]),
+            f.ProductFamilyFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/module-models",
+        viewset(
+            ModuleModel,
+            simple(
+                ModuleModel,
+                [
+                    *NAMES,
+                    "family",
+                    "pmax_w",
+                    "voc_v",
+                    "isc_a",
+                    "vmp_v",
+                    "imp_a",
+                    "efficiency_pct",
+                    "temp_coeff_pmax_pct_per_c",
+                    "temp_coeff_voc_pct_per_c",
+                    "temp_coeff_isc_pct_per_c",
+                    "length_mm",
+                    "width_mm",
+                    "thickness_mm",
+                    "weight_kg",
+                    "cell_count",
+                    "bifaciality_pct",
+                    "diode_parameters",
+                    "source",
+                ],
+            ),
+            f.ModuleModelFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/cell-products",
+        viewset(
+            CellProduct,
+            simple(
+                CellProduct,
+                [*NAMES, "family", "wafer_format", "area_cm2", "nominal_efficiency_pct"],
+            ),
+            f.CellProductFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/wafer-products",
+        viewset(
+            WaferProduct,
+            simple(WaferProduct, [*NAMES, "wafer_format", "doping", "thickness_um"]),
+            f.WaferProductFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/material-categories",
+        viewset(
+            MaterialCategory,
+            simple(MaterialCategory, NAMES),
+            f.MaterialCategoryFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/materials",
+        viewset(
+            Material,
+            simple(Material, [*NAMES, "category", "unit", "specification"]),
+            f.MaterialFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/characteristics",
+        viewset(
+            Characteristic,
+            simple(
+                Characteristic,
+                [
+                    *NAMES,
+                    "kind",
+                    "stage",
+                    "process_step",
+                    "unit",
+                    "data_type",
+                    "method",
+                    "special_class",
+                ],
+            ),
+            f.CharacteristicFilterSet,
+            ("code",),
+        ),
+    ),
+    (
+        "data/specifications",
+        viewset(
+            Specification,
+            SpecificationSerializer,
+            f.SpecificationFilterSet,
+            ("characteristic", "-version"),
+        ),
+    ),
+    (
+        "data/flash-tests",
+        read_only(
+            FlashTest,
+            [
+                "serial",
+                "tested_at",
+                "site",
+                "line",
+                "station",
+                "simulator",
+                "irradiance_wm2",
+                "module_temp_c",
+                "pmax_w",
+                "voc_v",
+                "isc_a",
+                "vmp_v",
+                "imp_a",
+                "ff_pct",
+                "eff_pct",
+                "rs_ohm",
+                "rsh_ohm",
+                "batch",
+            ],
+            f.FlashTestFilterSet,
+            ("-tested_at",),
+        ),
+    ),
+    (
+        "data/el-results",
+        read_only(
+            ElResult,
+            [
+                "serial",
+                "tested_at",
+                "site",
+                "line",
+                "stage",
+                "grade",
+                "defects",
+                "image_ref",
+                "classifier_version",
+                "batch",
+            ],
+            f.ElResultFilterSet,
+            ("-tested_at",),
+        ),
+    ),
+    (
+        "data/cell-sort-results",
+        read_only(
+            CellSortResult,
+            [
+                "cell_lot",
+                "tested_at",
+                "site",
+                "line",
+                "efficiency_bin",
+                "quantity",
+                "eta_pct",
+                "voc_v",
+                "isc_a",
+                "ff_pct",
+                "irev_count",
+                "batch",
+            ],
+            f.CellSortResultFilterSet,
+            ("-tested_at",),
+        ),
+    ),
+    (
+        "data/measurements",
+        read_only(
+            Measurement,
+            ["characteristic", "subject", "measured_at", "value", "site", "line", "batch"],
+            f.MeasurementFilterSet,
+            ("-measured_at",),
+        ),
+    ),
+    (
+        "data/batches",
+        read_only(
+            IngestBatch,
+            [
+                "kind",
+                "site",
+                "file_name",
+                "sha256",
+                "profile",
+                "strict",
+                "status",
+                "rows",
+                "accepted",
+                "rejected",
+                "duplicates",
+                "message",
+                "created_by",
+                "created",
+                "finished",
+            ],
+            f.IngestBatchFilterSet,
+            ("-created",),
+        ),
+    ),
+    (
+        "data/units",
+        read_only(
+            Unit,
+            [
+                "code",
+                "kind",
+                "site",
+                "line",
+                "module_model",
+                "material",
+                "supplier",
+                "supplier_lot",
+                "customer",
+                "project",
+                "efficiency_bin",
+                "quantity",
+                "produced_at",
+            ],
+            f.UnitFilterSet,
+            ("code",),
+        ),
+    ),
+]
+
+API_URLS: list[Any] = []
+for _name in ("qdm.data.ingest.api", "qdm.data.trace.api"):
+    try:
+        API_URLS += import_module(_name).API_URLS
+    except ModuleNotFoundError as _exc:
+        if not _exc.name or not _name.startswith(_exc.name):
+            raise
