@@ -37,13 +37,19 @@ def characteristic_context(obj: Characteristic, user: Any) -> dict[str, Any]:
     return {"spec_rows": specifications_side_by_side(obj, user)}
 
 
+def module_model_context(obj: ModuleModel, user: Any) -> dict[str, Any]:
+    return {"bom": obj.bom.select_related("material__category").order_by(
+        "material__category__code", "material__code")}
+
+
 def batch_context(obj: IngestBatch, user: Any) -> dict[str, Any]:
     return {"quarantine": obj.quarantine.filter(resolved=False)[:500]}
 
 
 MODEL_UIS = [
     ModelUI(ProductFamily, t.ProductFamilyTable, f.ProductFamilyFilterSet, forms.ProductFamilyForm),
-    ModelUI(ModuleModel, t.ModuleModelTable, f.ModuleModelFilterSet, forms.ModuleModelForm),
+    ModelUI(ModuleModel, t.ModuleModelTable, f.ModuleModelFilterSet, forms.ModuleModelForm,
+            detail_template="data/modulemodel_detail.html", extra_context=module_model_context),
     ModelUI(CellProduct, t.CellProductTable, f.CellProductFilterSet, forms.CellProductForm),
     ModelUI(WaferProduct, t.WaferProductTable, f.WaferProductFilterSet, forms.WaferProductForm),
     ModelUI(
