@@ -182,16 +182,31 @@ def test_module_model_page_lists_its_bill_of_materials(world: World, client_for)
 
     from qdm.data.models import BomLine, Material, MaterialCategory, ModuleModel, ProductFamily
 
-    family = ProductFamily.objects.create(code="TOPCON", name="TOPCon", name_en="TOPCon",
-                                          technology="topcon")
+    family = ProductFamily.objects.create(
+        code="TOPCON", name="TOPCon", name_en="TOPCon", technology="topcon"
+    )
     model = ModuleModel.objects.create(
-        code="TC-580", name="580W", name_en="580 W", family=family, pmax_w=580, voc_v=52.3,
-        isc_a=14.0, vmp_v=43.5, imp_a=13.33, efficiency_pct=22.45,
-        temp_coeff_pmax_pct_per_c=-0.29, temp_coeff_voc_pct_per_c=-0.25,
-        temp_coeff_isc_pct_per_c=0.045, length_mm=2278, width_mm=1134, cell_count=144)
+        code="TC-580",
+        name="580W",
+        name_en="580 W",
+        family=family,
+        pmax_w=580,
+        voc_v=52.3,
+        isc_a=14.0,
+        vmp_v=43.5,
+        imp_a=13.33,
+        efficiency_pct=22.45,
+        temp_coeff_pmax_pct_per_c=-0.29,
+        temp_coeff_voc_pct_per_c=-0.25,
+        temp_coeff_isc_pct_per_c=0.045,
+        length_mm=2278,
+        width_mm=1134,
+        cell_count=144,
+    )
     glass = MaterialCategory.objects.create(code="GLASS", name="玻璃", name_en="Glass")
-    front = Material.objects.create(code="GL-32AR", name="3.2 镀膜玻璃",
-                                    name_en="3.2 mm AR glass", category=glass, unit="pcs")
+    front = Material.objects.create(
+        code="GL-32AR", name="3.2 镀膜玻璃", name_en="3.2 mm AR glass", category=glass, unit="pcs"
+    )
     BomLine.objects.create(module_model=model, material=front, quantity=Decimal("1"))
     content = client_for("eng_a").get(model.get_absolute_url()).content.decode()
     table = content.split('data-testid="bom"')[1].split("</table>")[0]

@@ -38,8 +38,11 @@ def characteristic_context(obj: Characteristic, user: Any) -> dict[str, Any]:
 
 
 def module_model_context(obj: ModuleModel, user: Any) -> dict[str, Any]:
-    return {"bom": obj.bom.select_related("material__category").order_by(
-        "material__category__code", "material__code")}
+    return {
+        "bom": obj.bom.select_related("material__category").order_by(
+            "material__category__code", "material__code"
+        )
+    }
 
 
 def batch_context(obj: IngestBatch, user: Any) -> dict[str, Any]:
@@ -48,8 +51,14 @@ def batch_context(obj: IngestBatch, user: Any) -> dict[str, Any]:
 
 MODEL_UIS = [
     ModelUI(ProductFamily, t.ProductFamilyTable, f.ProductFamilyFilterSet, forms.ProductFamilyForm),
-    ModelUI(ModuleModel, t.ModuleModelTable, f.ModuleModelFilterSet, forms.ModuleModelForm,
-            detail_template="data/modulemodel_detail.html", extra_context=module_model_context),
+    ModelUI(
+        ModuleModel,
+        t.ModuleModelTable,
+        f.ModuleModelFilterSet,
+        forms.ModuleModelForm,
+        detail_template="data/modulemodel_detail.html",
+        extra_context=module_model_context,
+    ),
     ModelUI(CellProduct, t.CellProductTable, f.CellProductFilterSet, forms.CellProductForm),
     ModelUI(WaferProduct, t.WaferProductTable, f.WaferProductFilterSet, forms.WaferProductForm),
     ModelUI(

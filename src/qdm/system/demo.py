@@ -44,7 +44,7 @@ FINDINGS = [
         "major",
         "EL: cracked cells (CRK-B) above limit on pallet",
         "EL2 found 3 modules with B-class cracks on one pallet; customer EL criteria allow none.",
-        "TOPCon 144 half-cell 580 W",
+        "SRM-N410-72 n-type 410 W",
         "PAL-ZJ1-2026-11-00877",
         3,
         None,
@@ -57,7 +57,7 @@ FINDINGS = [
         "Flash test Pmax trend down on line 2",
         "Nine consecutive hourly means below the centre line (Nelson rule 2) on VN1-M02 IV "
         "tester; reference module re-measured.",
-        "TOPCon 144 half-cell 575 W",
+        "SRM-N410-72 n-type 410 W",
         "",
         None,
         None,
@@ -70,7 +70,7 @@ FINDINGS = [
         "Hot spot reported at commissioning",
         "Customer reports two modules with hot spots > 20 K in IR inspection at site "
         "commissioning.",
-        "TOPCon 144 half-cell 580 W",
+        "SRM-N410-72 n-type 410 W",
         "US1-M2611-004512\nUS1-M2611-004518",
         2,
         None,

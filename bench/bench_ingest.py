@@ -1,0 +1,224 @@
+"""Ingestion speed and memory (prints figures, asserts nothing).
+
+Run: ``PYTHONPATH=src DJANGO_SETTINGS_MODULE=qdm.settings python bench/bench_ingest.py
+[ROWS]`` (default 1,000,000). Uses a throw-away SQLite database in a temporary directory.
+
+Target from the issue: a flash-test file of 1 million rows parsed, validated and stored at
+≥ 100,000 rows/s and within 3× of the floor — a bare ``executemany`` of the same rows into
+the same table, timed in the same run. Peak memory of ingestion must stay flat with file
+size: the process's peak resident set before any ingestion, after a 200,000-row and after
+the full-size ingestion are printed side by side (the peak only grows, so flat means the
+large file added nothing).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+SMALL = min(200_000, ROWS)
+CHUNK = 10_000
+
+WORK = Path(tempfile.mkdtemp(prefix="qdm-bench-ingest-"))
+os.environ["QDM_DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ["QDM_VAR_DIR"] = str(WORK)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qdm.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+HEADER = (
+    "serial,tested_at,line,station,simulator,irradiance_wm2,module_temp_c,pmax_w,voc_v,"
+    "isc_a,vmp_v,imp_a,ff_pct,eff_pct,rs_ohm,rsh_ohm\n"
+)
+
+
+def write_flash_csv(path: Path, rows: int, prefix: str) -> None:
+    """A canonical flash file: physically consistent values (Pmax = Vmp·Imp), one test a
+    second, offsets +08:00, written in blocks."""
+    start = datetime(2025, 1, 1, tzinfo=UTC).astimezone(
+        __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
+    )
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER)
+        block: list[str] = []
+        for i in range(rows):
+            vmp = 41.5 + (i % 97) * 0.01
+            imp = 13.6 + (i % 89) * 0.001
+            pmax = vmp * imp
+            voc = vmp * 1.19
+            isc = imp * 1.05
+            ff = 100 * pmax / (voc * isc)
+            stamp = (start + timedelta(seconds=i)).isoformat()
+            block.append(
+                f"{prefix}{i:09d},{stamp},BL-M01,BL-M01-IV,SIM-01,{1000 + i % 7 - 3},"
+                f"{25 + (i % 11) * 0.1:.1f},{pmax:.3f},{voc:.3f},{isc:.4f},{vmp:.3f},{imp:.4f},"
+                f"{ff:.2f},{pmax / 25.8:.2f},0.{200 + i % 50},{400 + i % 300}\n"
+            )
+            if len(block) == 50_000:
+                out.write("".join(block))
+                block = []
+        out.write("".join(block))
+
+
+def setup_site() -> object:
+    from qdm.core.models import BusinessUnit, Enterprise, Line, Site, Station, Workshop
+
+    enterprise = Enterprise.objects.create(code="BG", name="集团", name_en="Group")
+    unit = BusinessUnit.objects.create(
+        code="BU", name="组件", name_en="Modules", enterprise=enterprise
+    )
+    site = Site.objects.create(
+        code="BL",
+        name="基地",
+        name_en="Bench",
+        business_unit=unit,
+        country="CN",
+        timezone="Asia/Shanghai",
+        stages=["module"],
+    )
+    workshop = Workshop.objects.create(
+        code="BL-M", name="组件车间", name_en="Modules", site=site, stage="module"
+    )
+    line = Line.objects.create(code="BL-M01", name="1线", name_en="Line 1", workshop=workshop)
+    Station.objects.create(code="BL-M01-IV", name="IV", name_en="IV", line=line)
+    return site
+
+
+def peak_rss() -> int:
+    """The process's peak resident set so far, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def ingest(path: Path, site: object) -> tuple[float, object, int]:
+    """Time one ingestion; also return the peak resident set after it (monotonic: run the
+    smaller file first so growth shows)."""
+    from qdm.data.ingest.service import ingest_file
+
+    gc.collect()
+    started = time.perf_counter()
+    summary = ingest_file(path, kind="flash", site=site, chunk_rows=CHUNK)
+    elapsed = time.perf_counter() - started
+    return elapsed, summary, peak_rss()
+
+
+def floor(site: object, rows: int) -> float:
+    """A bare executemany of the same rows (already typed, no parsing, no validation) into
+    the same table, in transactions of the same size, after emptying it."""
+    from qdm.core.models import Line, Station
+    from qdm.data.ingest.profiles import SPECS
+    from qdm.data.models import FlashTest
+
+    line = Line.objects.get(code="BL-M01").pk
+    station = Station.objects.get(code="BL-M01-IV").pk
+    FlashTest.objects.all().delete()
+    columns = [c.db_column or c.name for c in SPECS["flash"].columns] + ["batch_id"]
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(FlashTest._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+    start = datetime(2025, 1, 1)
+    site_id = site.pk  # type: ignore[attr-defined]
+    params = []
+    for i in range(rows):
+        vmp = 41.5 + (i % 97) * 0.01
+        imp = 13.6 + (i % 89) * 0.001
+        pmax = vmp * imp
+        params.append(
+            (
+                f"FL{i:09d}",
+                str(start + timedelta(seconds=i)),
+                site_id,
+                line,
+                station,
+                "SIM-01",
+                1000.0,
+                25.0,
+                pmax,
+                vmp * 1.19,
+                imp * 1.05,
+                vmp,
+                imp,
+                82.0,
+                pmax / 25.8,
+                0.2,
+                400.0,
+                None,
+            )
+        )
+    gc.collect()
+    gc.disable()
+    started = time.perf_counter()
+    for offset in range(0, rows, CHUNK):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, params[offset : offset + CHUNK])
+    elapsed = time.perf_counter() - started
+    gc.enable()
+    return elapsed
+
+
+def main() -> None:
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    site = setup_site()
+    small, large = WORK / "flash-small.csv", WORK / "flash-large.csv"
+    write_flash_csv(small, SMALL, "SM")
+    write_flash_csv(large, ROWS, "LG")
+    print(f"database: {connection.settings_dict['NAME']}")
+    print(
+        f"files: {SMALL:,} rows {small.stat().st_size / 1e6:.1f} MB, "
+        f"{ROWS:,} rows {large.stat().st_size / 1e6:.1f} MB "
+        f"(set-up {time.perf_counter() - started:.1f} s)"
+    )
+
+    peak_base = peak_rss()
+    t_small, s_small, peak_small = ingest(small, site)
+    print(
+        f"ingest {SMALL:>9,} rows: {t_small:6.2f} s  {SMALL / t_small:9,.0f} rows/s  "
+        f"accepted {s_small.accepted:,}  peak {peak_small / 1e6:6.1f} MB"
+    )  # type: ignore[attr-defined]
+    t_large, s_large, peak_large = ingest(large, site)
+    print(
+        f"ingest {ROWS:>9,} rows: {t_large:6.2f} s  {ROWS / t_large:9,.0f} rows/s  "
+        f"accepted {s_large.accepted:,}  peak {peak_large / 1e6:6.1f} MB"
+    )  # type: ignore[attr-defined]
+    t_again, s_again, _peak = ingest(large, site)
+    print(
+        f"same file again:      {t_again:6.2f} s  {ROWS / t_again:9,.0f} rows/s  "
+        f"accepted {s_again.accepted:,}  duplicates {s_again.duplicates:,}"
+    )  # type: ignore[attr-defined]
+
+    t_floor = floor(site, ROWS)
+    print(
+        f"floor (bare executemany) {ROWS:,} rows: {t_floor:6.2f} s  {ROWS / t_floor:9,.0f} rows/s"
+    )
+    print(
+        f"ingest / floor time ratio: {t_large / t_floor:.2f}x (target <= 3x); "
+        f"ingest rate {ROWS / t_large:,.0f} rows/s (target >= 100,000)"
+    )
+    print(
+        f"peak RSS before ingesting {peak_base / 1e6:.1f} MB; after {SMALL:,} rows "
+        f"{peak_small / 1e6:.1f} MB; after {ROWS:,} rows {peak_large / 1e6:.1f} MB "
+        f"(growth from the small to the large file: {(peak_large - peak_small) / 1e6:.1f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        connection.close()
+        shutil.rmtree(WORK, ignore_errors=True)

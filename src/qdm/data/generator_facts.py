@@ -1,0 +1,341 @@
+"""The facts half of the demo generator (:mod:`qdm.data.generator`): IV flash tests from
+pvlib's single-diode model, EL2 grades and defects, cell sorter summaries, IQC and process
+measurements, and the bulk ``executemany`` writer they share with the genealogy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from django.db import connection, models
+
+from qdm.core.models import Station
+from qdm.data.models import CellSortResult, ElResult, FlashTest
+from qdm.data.seeds import FAMILY_CELL, family_code
+
+BATCH = 5_000
+DAY = 86_400
+#: EL2 defect rates per module (pv-reference §3.3 / §9, per 1 000: CRK-A 35, CRK-B 3.5 …)
+EL_RATES = {
+    "CRK-A": 0.035,
+    "CRK-B": 0.0035,
+    "CRK-C": 0.0012,
+    "BRK": 0.0005,
+    "SOLD": 0.002,
+    "FING": 0.010,
+    "DARK": 0.0005,
+}
+CELL_IV = {
+    "PERC": (0.690, 81.5),
+    "TOPCON": (0.724, 83.5),
+    "HJT": (0.745, 84.5),
+    "BC": (0.730, 83.0),
+}
+
+
+def _chunks(rows: Iterable[Sequence[Any]], size: int = BATCH) -> Iterator[list[Sequence[Any]]]:
+    chunk: list[Sequence[Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def insert(model: type[models.Model], fields: list[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``executemany`` INSERT of ``rows`` (values in ``fields`` order) in batches."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    n = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.executemany(sql, chunk)
+            n += len(chunk)
+    return n
+
+
+def timestamps(secs: np.ndarray) -> list[Any]:
+    """Epoch seconds → values for a DateTimeField (UTC, whole seconds)."""
+    secs = np.asarray(secs, dtype=np.int64)
+    if connection.vendor == "sqlite":
+        text = np.datetime_as_string(secs.astype("datetime64[s]"), unit="s")
+        return [s.replace("T", " ") for s in text.tolist()]
+    return [datetime.fromtimestamp(s, UTC) for s in secs.tolist()]
+
+
+class FactsMixin:
+    def _ingot_facts(self, code: str, secs: int, doping: str, site: int, line: int) -> None:
+        profile = (1.5, 1.0, 0.6) if doping == "n" else (1.0, 0.8, 0.55)
+        for i, (part, rho) in enumerate(zip("SMT", profile, strict=True)):
+            value = rho * self.rng.lognormal(0, 0.08)
+            self.measure("WAF-RES", f"{code}-{part}", secs + 3600 * (i + 1), value, site, line)
+        life = self.rng.normal(1100, 250) if doping == "n" else self.rng.normal(150, 40)
+        self.measure("WAF-LIFE", code, secs + 4 * 3600, max(life, 20.0), site, line)
+
+    def _iqc_facts(self, code: str, lot: str, recv: int, site_code: str, site: int) -> None:
+        at = recv + 3 * 3600
+        if code in ("GLS-AR-3.2", "GLS-AR-2.0"):
+            nominal = 3.2 if code == "GLS-AR-3.2" else 2.0
+            self.measure("IQC-GLS-THK", lot, at, self.rng.normal(nominal, 0.04), site)
+            self.measure("IQC-GLS-TRANS", lot, at, self.rng.normal(94.1, 0.25), site)
+        if code.startswith("ENC-"):
+            mean = {"ENC-EVA-T": 85.0, "ENC-EVA-W": 85.0, "ENC-POE": 72.0, "ENC-EPE": 78.0}[code]
+            if site_code == "VN1":
+                mean -= 2.0  # tropical storage: the reason for VN1's site override
+            for shift in range(2):
+                self.measure(
+                    "MOD-EVA-GEL", lot, at + shift * 8 * 3600, self.rng.normal(mean, 3.0), site
+                )
+            if code in ("ENC-EVA-T", "ENC-EPE"):
+                self.measure("MOD-PEEL-GLASS", lot, at, self.rng.normal(75, 8), site)
+
+    def flash(self, line: np.ndarray, bin_eff: np.ndarray, el_loss: np.ndarray) -> dict[str, Any]:
+        from pvlib.pvsystem import calcparams_cec, singlediode
+
+        n = len(line)
+        out = {k: np.zeros(n) for k in ("g", "t", "voc", "isc", "vmp", "imp", "rs", "rsh", "area")}
+        model_of = np.array([self.line_model[i].code for i in line.tolist()]) if n else np.array([])
+        for code in sorted(set(model_of.tolist())):
+            model = self.models[code]
+            dp = model.diode_parameters
+            idx = np.flatnonzero(model_of == code)
+            m = len(idx)
+            nominal = self.cells[FAMILY_CELL[family_code(model)]].nominal_efficiency_pct
+            il = self.rng.normal(1.003, 0.004, m) * (1 + (bin_eff[idx] - nominal) / nominal * 0.8)
+            rs = self.rng.lognormal(0, 0.06, m)
+            rsh = self.rng.lognormal(0, 0.25, m)
+            outlier = self.rng.random(m) < 0.015
+            kind = self.rng.integers(0, 3, m)
+            il = np.where(outlier & (kind == 0), il * self.rng.uniform(0.93, 0.98, m), il)
+            rsh = np.where(outlier & (kind == 1), rsh * self.rng.uniform(0.5, 0.8, m), rsh)
+            rs = np.where(outlier & (kind == 2), rs * self.rng.uniform(1.3, 1.8, m), rs)
+            rsh = np.maximum(rsh, 0.35)  # a shunt worse than this is scrapped before the flash
+            il = il * (1 - el_loss[idx])
+            g = self.rng.normal(1000, 3, m)
+            t = self.rng.normal(25, 0.5, m)
+            params = calcparams_cec(
+                g,
+                t,
+                dp["alpha_sc"],
+                dp["a_ref"],
+                dp["I_L_ref"] * il,
+                dp["I_o_ref"],
+                dp["R_sh_ref"] * rsh,
+                dp["R_s"] * rs,
+                dp["Adjust"],
+            )
+            iv = singlediode(*params)
+            out["g"][idx], out["t"][idx] = g, t
+            out["voc"][idx], out["isc"][idx] = np.asarray(iv["v_oc"]), np.asarray(iv["i_sc"])
+            out["vmp"][idx], out["imp"][idx] = np.asarray(iv["v_mp"]), np.asarray(iv["i_mp"])
+            out["rs"][idx] = dp["R_s"] * rs * self.rng.normal(1, 0.03, m)
+            out["rsh"][idx] = dp["R_sh_ref"] * rsh * self.rng.normal(1, 0.05, m)
+            out["area"][idx] = dp.get("A_c") or model.length_mm * model.width_mm / 1e6
+        vmp, imp = np.round(out["vmp"], 3), np.round(out["imp"], 4)
+        voc, isc = np.round(out["voc"], 3), np.round(out["isc"], 4)
+        pmax = vmp * imp
+        return {
+            "g": np.round(out["g"], 1),
+            "t": np.round(out["t"], 2),
+            "voc": voc,
+            "isc": isc,
+            "vmp": vmp,
+            "imp": imp,
+            "pmax": pmax,
+            "ff": np.round(pmax / (voc * isc) * 100, 3),
+            "eff": np.round(pmax / (1000 * out["area"]) * 100, 3),
+            "rs": np.round(out["rs"], 4),
+            "rsh": np.round(out["rsh"], 2),
+        }
+
+    def el(self, line: np.ndarray) -> tuple[np.ndarray, list[list[dict[str, str]]], np.ndarray]:
+        """EL2 defects (Poisson at the reference rates, per-line factor), grade and power loss."""
+        n = len(line)
+        factor = self.rng.lognormal(0, 0.25, len(self.module_lines))[line] if n else np.ones(0)
+        counts = {code: self.rng.poisson(rate * factor) for code, rate in EL_RATES.items()}
+        grade = np.full(n, "A")
+        b = (counts["CRK-B"] > 0) | (counts["DARK"] > 0) | (counts["CRK-A"] > 2)
+        c = (counts["CRK-C"] > 0) | (counts["BRK"] > 0) | (counts["SOLD"] > 0)
+        grade[b] = "B"
+        grade[c] = "C"
+        loss = np.where(c, self.rng.uniform(0.005, 0.03, n), 0.0)
+        defects: list[list[dict[str, str]]] = [[] for _ in range(n)]
+        for code, arr in counts.items():
+            for i in np.flatnonzero(arr).tolist():
+                cells = self.line_model[int(line[i])].cell_count
+                for _ in range(int(arr[i])):
+                    pos = int(self.rng.integers(cells))
+                    per_string = -(-cells // 6)
+                    defects[i].append(
+                        {
+                            "code": code,
+                            "cell": f"{'ABCDEF'[pos // per_string]}{pos % per_string + 1:02d}",
+                        }
+                    )
+        return grade, defects, loss
+
+    def process(self) -> None:
+        """Laminator temperature per module line and hour; firing peak temperature per cell
+        line and hour; emitter sheet resistance per cell line every four hours."""
+        hours = np.arange(self.days * 24) * 3600 + self.t0
+        for ln in self.stage_lines("M"):
+            site = self.site_id(ln.code[:3])
+            sigma = 0.5 if ln.code.startswith("ZJ1") else 0.9
+            drift = 0.6 * np.sin(np.arange(len(hours)) / 37.0 + self.rng.uniform(0, 6))
+            values = 150 + self.rng.normal(0, 0.5) + drift + self.rng.normal(0, sigma, len(hours))
+            for t, v in zip(hours.tolist(), values.tolist(), strict=True):
+                self.measure("MOD-LAM-TEMP", f"{ln.code}-LAM", t, v, site, ln.id)
+        for ln in self.stage_lines("C"):
+            site = self.site_id(ln.code[:3])
+            fire = 775 + self.rng.normal(0, 3) + self.rng.normal(0, 3.5, len(hours))
+            for t, v in zip(hours.tolist(), fire.tolist(), strict=True):
+                self.measure("CEL-FIRE-PEAK", f"{ln.code}-FIR", t, v, site, ln.id)
+            sheet = 150 + self.rng.normal(0, 5) + self.rng.normal(0, 6, len(hours[::4]))
+            for t, v in zip(hours[::4].tolist(), sheet.tolist(), strict=True):
+                self.measure("CEL-SHEET-R", f"{ln.code}-DIF", t + 600, v, site, ln.id)
+
+    def cell_sort(self) -> int:
+        rows = []
+        for _uid, code, made, fam, eff_bin, qty, line_code in self.cell_lot_info:
+            voc0, ff0 = CELL_IV[fam]
+            line = next(ln for ln in self.lines if ln.code == line_code)
+            site = self.site_id(line_code[:3])
+            shares = (self.rng.uniform(0.1, 0.2), 1.0, self.rng.uniform(0.05, 0.15))
+            for offset, share in zip((-0.1, 0.0, 0.1), shares, strict=True):
+                b = round(eff_bin + offset, 1)
+                eta = b + 0.05 + self.rng.normal(0, 0.01)
+                voc = voc0 + self.rng.normal(0, 0.001)
+                ff = ff0 + self.rng.normal(0, 0.2)
+                isc = eta / 100 * 0.1 * 330.2 / (voc * ff / 100)
+                rows.append(
+                    (
+                        code,
+                        made - 600,
+                        f"{b:.1f}%",
+                        round(qty * share),
+                        round(eta, 3),
+                        round(voc, 4),
+                        round(isc, 3),
+                        round(ff, 2),
+                        int(self.rng.poisson(qty * share * 0.0005)),
+                        site,
+                        line.id,
+                    )
+                )
+        stamps = timestamps(np.array([r[1] for r in rows], dtype=np.int64))
+        rows = [(r[0], s, *r[2:]) for r, s in zip(rows, stamps, strict=True)]
+        return insert(
+            CellSortResult,
+            [
+                "cell_lot",
+                "tested_at",
+                "efficiency_bin",
+                "quantity",
+                "eta_pct",
+                "voc_v",
+                "isc_a",
+                "ff_pct",
+                "irev_count",
+                "site",
+                "line",
+            ],
+            rows,
+        )
+
+    def write_flash(
+        self, line: np.ndarray, secs: np.ndarray, serials: list[str], iv: dict[str, np.ndarray]
+    ) -> int:
+        site = [self.site_id(self.module_lines[i].code[:3]) for i in range(len(self.module_lines))]
+        station = {
+            ln.id: sid
+            for ln in self.module_lines
+            for sid in Station.objects.filter(code=f"{ln.code}-IV").values_list("id", flat=True)
+        }
+        cols = [
+            iv[k].tolist()
+            for k in ("g", "t", "pmax", "voc", "isc", "vmp", "imp", "ff", "eff", "rs", "rsh")
+        ]
+        lines = line.tolist()
+        rows = (
+            (
+                serials[i],
+                t,
+                site[lines[i]],
+                self.module_lines[lines[i]].id,
+                station.get(self.module_lines[lines[i]].id),
+                self.stations.get(self.module_lines[lines[i]].id, ""),
+                *(c[i] for c in cols),
+            )
+            for i, t in enumerate(timestamps(secs))
+        )
+        return insert(
+            FlashTest,
+            [
+                "serial",
+                "tested_at",
+                "site",
+                "line",
+                "station",
+                "simulator",
+                "irradiance_wm2",
+                "module_temp_c",
+                "pmax_w",
+                "voc_v",
+                "isc_a",
+                "vmp_v",
+                "imp_a",
+                "ff_pct",
+                "eff_pct",
+                "rs_ohm",
+                "rsh_ohm",
+            ],
+            rows,
+        )
+
+    def write_el(
+        self,
+        line: np.ndarray,
+        secs: np.ndarray,
+        serials: list[str],
+        grade: np.ndarray,
+        defects: list[list[dict[str, str]]],
+    ) -> int:
+        field = ElResult._meta.get_field("defects")
+        empty = field.get_db_prep_save([], connection)
+        lines = line.tolist()
+        grades = grade.tolist()
+        rows = (
+            (
+                serials[i],
+                t,
+                "EL2",
+                grades[i],
+                field.get_db_prep_save(defects[i], connection) if defects[i] else empty,
+                f"el2/{serials[i][:3]}/{str(t)[:10]}/{serials[i]}.jpg",
+                "elnet-2.3.1",
+                self.site_id(self.module_lines[lines[i]].code[:3]),
+                self.module_lines[lines[i]].id,
+            )
+            for i, t in enumerate(timestamps(secs + 240))
+        )
+        return insert(
+            ElResult,
+            [
+                "serial",
+                "tested_at",
+                "stage",
+                "grade",
+                "defects",
+                "image_ref",
+                "classifier_version",
+                "site",
+                "line",
+            ],
+            rows,
+        )

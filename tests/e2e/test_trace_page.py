@@ -1,0 +1,77 @@
+"""The trace page in a real browser: trace a module, the ECharts graph draws, the table
+lists the upstream units, clicking a node re-traces from it, no console errors.
+
+Run: ``pytest tests/e2e/test_trace_page.py -v`` (skipped without /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.data.test_trace import build_genealogy
+from tests.personas import World
+
+pytestmark = pytest.mark.e2e
+
+FAVICON_404 = re.compile(r"404.*/favicon\.ico")
+NODE_PIXEL = """(args) => {
+  const [el, name] = args;
+  const chart = echarts.getInstanceByDom(el);
+  const node = chart.getOption().series[0].data.find((n) => n.name === name);
+  return chart.convertToPixel({seriesIndex: 0}, [node.x, node.y]);
+}"""
+
+
+def expect(target: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def real_errors(browser_errors: Any) -> list[str]:
+    return [m for m in browser_errors.messages if not FAVICON_404.search(m)]
+
+
+def click_node(page: Any, name: str) -> None:
+    graph = page.locator("#trace-graph")
+    x, y = page.evaluate(NODE_PIXEL, [graph.element_handle(), name])
+    box = graph.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def test_trace_a_module_and_retrace_from_a_node(
+    login: Any, world: World, browser_errors: Any
+) -> None:
+    build_genealogy(world)
+    page = login("eng_a")
+    page.goto("/data/trace/")
+    page.get_by_test_id("trace-code").fill("M1")
+    page.get_by_test_id("trace-direction").select_option("backward")
+    with page.expect_navigation():
+        page.get_by_test_id("trace-submit").click()
+    expect(page.locator("#trace-graph canvas")).to_have_count(1)
+    expect(page.locator("#trace-graph")).to_have_attribute("data-ready", "1")
+    codes = page.locator("[data-testid=trace-table] tbody tr td:first-child").all_inner_texts()
+    assert [c.strip() for c in codes] == ["C1", "C2", "E1", "G1", "W1", "I1", "P1"]
+    page.wait_for_load_state("networkidle")
+    assert real_errors(browser_errors) == [], "backward trace"
+
+    # a click on the wafer lot's node traces again from it
+    with page.expect_navigation():
+        click_node(page, "W1")
+    expect(page).to_have_url(re.compile(r"[?&]code=W1(&|$)"))
+    expect(page.locator("#trace-graph canvas")).to_have_count(1)
+    codes = page.locator("[data-testid=trace-table] tbody tr td:first-child").all_inner_texts()
+    assert [c.strip() for c in codes] == ["I1", "P1"]
+
+    # and forward from the glass lot: the modules, pallets and the customer's project
+    page.goto("/data/trace/?code=G1&direction=forward")
+    expect(page.locator("#trace-graph canvas")).to_have_count(1)
+    expect(page.get_by_test_id("trace-customers")).to_contain_text("Solar Park North")
+    codes = page.locator("[data-testid=trace-table] tbody tr td:first-child").all_inner_texts()
+    assert [c.strip() for c in codes] == ["M1", "M2", "M3", "PL1", "PL2", "S1"]
+    page.wait_for_load_state("networkidle")
+    assert real_errors(browser_errors) == [], "forward trace"
