@@ -47,14 +47,15 @@ def _names() -> dict[str, str]:
 # is a query parameter.
 _WALK = (
     "WITH RECURSIVE walk(id, depth) AS ("
-    " SELECT %s, 0"
+    # the casts make the seed row's types match the recursive term's (PostgreSQL checks)
+    " SELECT CAST(%s AS BIGINT), 0"
     " UNION"
     " SELECT l.{far}, w.depth + 1 FROM {link} l JOIN walk w ON l.{near} = w.id"
     " WHERE w.depth < %s)"
 )
 _WALK_EDGES = (
     "WITH RECURSIVE walk(id, via, depth) AS ("
-    " SELECT %s, NULL, 0"
+    " SELECT CAST(%s AS BIGINT), CAST(NULL AS BIGINT), 0"
     " UNION"
     " SELECT l.{far}, l.{near}, w.depth + 1 FROM {link} l JOIN walk w ON l.{near} = w.id"
     " WHERE w.depth < %s)"
