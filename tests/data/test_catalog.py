@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from qdm.core.models import DomainEvent
-from qdm.data.models import Characteristic, Specification
+from qdm.data.models import Characteristic, Material, Specification
 from qdm.data.services.specifications import (
     publish_specification,
     specification_in_force,
@@ -212,3 +212,46 @@ def test_module_model_page_lists_its_bill_of_materials(world: World, client_for)
     table = content.split('data-testid="bom"')[1].split("</table>")[0]
     assert "GL-32AR" in table
     assert "Glass" in table
+
+
+class TestMaterialScope(ScopedModelContract):
+    """Materials are shared master data like the catalog."""
+
+    model = Material
+
+    api_prefix = "data/materials"
+    can_view = {"eng_a": {"A", "B"}, "eng_b": {"A", "B"}, "cqo": {"A", "B"}}
+    can_add = {"eng_a": {"A", "B"}, "eng_b": {"A", "B"}, "cqo": {"A", "B"}}
+    can_change = {"eng_a": {"A", "B"}, "eng_b": {"A", "B"}, "cqo": {"A", "B"}}
+    can_delete: dict[str, set[str]] = {}
+    change = ("unit", "m2")
+
+    def category(self) -> Any:
+        from qdm.data.models import MaterialCategory
+
+        return MaterialCategory.objects.get_or_create(
+            code="ENCAP", defaults={"name": "封装胶膜", "name_en": "Encapsulant"}
+        )[0]
+
+    def existing(self, world: World, place: str) -> Any:
+        from qdm.data.models import Material
+
+        return Material.objects.get_or_create(
+            code=f"POE-{place}",
+            defaults={
+                "name": "POE 胶膜",
+                "name_en": "POE film",
+                "category": self.category(),
+                "unit": "m2",
+            },
+        )[0]
+
+    def form_data(self, world: World, place: str, code: str) -> dict[str, Any]:
+        return {
+            "code": code,
+            "name": "EVA 胶膜",
+            "name_en": "EVA film",
+            "category": self.category().pk,
+            "unit": "m2",
+            "specification": "gel ≥ 75 %",
+        }

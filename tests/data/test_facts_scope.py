@@ -80,3 +80,20 @@ def test_data_quality_reports_last_data_rate_gaps_and_rejections(world: World, c
     page = client_for("eng_a").get("/data/data-quality/").content.decode()
     assert "SA-M01" in page and "25 %" in page
     assert client_for("supplier_x").get("/data/data-quality/").status_code == 403
+
+
+def test_ingestion_batches_are_scoped_by_site(world: World, client_for, api_for) -> None:
+    a = IngestBatch.objects.create(
+        kind="flash", site=world.site_a, file_name="sa-flash.csv", sha256="a" * 64, status="done"
+    )
+    IngestBatch.objects.create(
+        kind="flash", site=world.site_b, file_name="sb-flash.csv", sha256="b" * 64, status="done"
+    )
+    page = client_for("eng_a").get("/data/ingestion-batches/").content.decode()
+    assert "sa-flash.csv" in page and "sb-flash.csv" not in page
+    names = [
+        r["file_name"] for r in api_for("eng_a").get("/api/v1/data/batches/").json()["results"]
+    ]
+    assert names == ["sa-flash.csv"]
+    assert client_for("eng_b").get(a.get_absolute_url()).status_code == 404
+    assert client_for("supplier_x").get("/data/ingestion-batches/").status_code == 403

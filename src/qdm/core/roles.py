@@ -66,8 +66,12 @@ ROLES: dict[str, dict[str, Any]] = {
     "supplier_user": {
         "label": _("Supplier user (external)"),
         "external": "supplier",
-        "rules": [("core", "supplier", V), ("supplier", "*", VAC), ("system", "*", V),
-                  ("data", "unit", V)],  # their own material lots, through the scope
+        "rules": [
+            ("core", "supplier", V),
+            ("supplier", "*", VAC),
+            ("system", "*", V),
+            ("data", "unit", V),
+        ],  # their own material lots, through the scope
     },
     "customer_user": {
         "label": _("Customer user (external)"),

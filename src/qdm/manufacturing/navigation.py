@@ -12,5 +12,15 @@ menu = Menu(
     description=_("Inspection plans and records, SPC, holds and MRB, yield, flash test and EL."),
     items=[
         MenuItem(_("Overview"), "manufacturing:index"),
+        MenuItem(
+            _("SPC charts"),
+            "manufacturing:spcchartconfig_list",
+            "manufacturing.view_spcchartconfig",
+        ),
+        MenuItem(
+            _("SPC violations"),
+            "manufacturing:spcviolation_list",
+            "manufacturing.view_spcviolation",
+        ),
     ],
 )

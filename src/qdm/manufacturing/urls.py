@@ -1,9 +1,14 @@
 from django.urls import path
 
 from qdm.core.views.pages import PlatformIndexView
+from qdm.manufacturing import views
+from qdm.manufacturing.ui import MODEL_UIS
 
 app_name = "manufacturing"
 
 urlpatterns = [
     path("", PlatformIndexView.as_view(platform="manufacturing"), name="index"),
+    *views.urlpatterns,
 ]
+for model_ui in MODEL_UIS:
+    urlpatterns += model_ui.urlpatterns()

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from qdm.core.querysets import grant_scopes
 from qdm.data.choices import BatchStatus
+from qdm.data.ingest.hooks import batch_stored
 from qdm.data.ingest.profiles import KINDS, SPECS, Mapping, UnknownProfile, resolve_mapping
 from qdm.data.ingest.readers import Chunk, TableReader, UnreadableFile, open_table
 from qdm.data.ingest.validate import ChunkResult, ChunkValidator, Lookups
@@ -370,6 +371,8 @@ def _run(
                 message=batch.message,
                 data={k: v for k, v in summary.as_dict().items() if k != "errors"},
             )
+            if summary.accepted:
+                batch_stored(batch)
     except UnreadableFile as exc:
         _fail(batch, summary, exc.message)
         raise
