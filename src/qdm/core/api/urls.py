@@ -1,6 +1,7 @@
 """``/api/v1/``: one router for every platform's resources."""
 
 from importlib import import_module
+from typing import Any
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -10,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from qdm.core.navigation import PLATFORM_APPS
 
 router = DefaultRouter()
-extra_paths = []
+extra_paths: list[Any] = []
 for module_name in ("qdm.core.api.resources", *(f"qdm.{app}.api" for app in PLATFORM_APPS)):
     try:
         module = import_module(module_name)
