@@ -85,8 +85,14 @@ class QuarantinedRow(models.Model):
 
 
 class FactBase(models.Model):
+    # No single-column indexes on site and line: each fact table has composite (site, time)
+    # and (line, time) indexes that serve those lookups, and every index costs insert speed.
     site = models.ForeignKey(
-        "core.Site", on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
+        "core.Site",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("site"),
+        db_index=False,
     )
     line = models.ForeignKey(
         "core.Line",
@@ -95,6 +101,7 @@ class FactBase(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("line"),
+        db_index=False,
     )
     batch = models.ForeignKey(
         IngestBatch,
@@ -120,6 +127,7 @@ class FlashTest(FactBase):
     station = models.ForeignKey(
         "core.Station",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -177,7 +185,10 @@ class ElResult(FactBase):
                 fields=["serial", "stage", "tested_at"], name="el_result_natural_key"
             )
         ]
-        indexes = [models.Index(fields=["site", "tested_at"])]
+        indexes = [
+            models.Index(fields=["site", "tested_at"]),
+            models.Index(fields=["line", "tested_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.serial} {self.stage} {self.grade}"
@@ -204,6 +215,10 @@ class CellSortResult(FactBase):
             models.UniqueConstraint(
                 fields=["cell_lot", "efficiency_bin", "tested_at"], name="cell_sort_natural_key"
             )
+        ]
+        indexes = [
+            models.Index(fields=["site", "tested_at"]),
+            models.Index(fields=["line", "tested_at"]),
         ]
 
     def __str__(self) -> str:
@@ -236,6 +251,7 @@ class Measurement(FactBase):
         indexes = [
             models.Index(fields=["characteristic", "line", "measured_at"]),
             models.Index(fields=["line", "measured_at"]),
+            models.Index(fields=["site", "measured_at"]),
         ]
 
     def __str__(self) -> str:
