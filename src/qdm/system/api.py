@@ -2,19 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from qdm.core.api.errors import ApiError
 from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
-from qdm.system.filtersets import NonconformityFilterSet
-from qdm.system.models import Nonconformity
+from qdm.core.views.generic import get_scoped_object
+from qdm.system import filtersets as fs
+from qdm.system.choices import CapaKind
+from qdm.system.models import (
+    CapaAction,
+    ControlledDocument,
+    DocumentRevision,
+    EightD,
+    Nonconformity,
+    RootCause,
+    TeamMember,
+    Verification,
+)
+from qdm.system.services.capa import open_capa, open_capa_from_nc, save_capa_part, update_capa
+from qdm.system.services.documents import (
+    acknowledge,
+    not_acknowledged,
+    save_document,
+    save_revision,
+)
 from qdm.system.services.nonconformity import raise_nonconformity, update_nonconformity
 
 
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Django validation errors from services become the API's error envelope."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        code = getattr(exc, "code", None) or "invalid"
+        if hasattr(exc, "error_dict"):
+            fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            message = " ".join(m for ms in fields.values() for m in ms)
+            codes = {e.code for errs in exc.error_dict.values() for e in errs if e.code}
+            code = next(iter(codes), "invalid")
+            raise ApiError(code, message, fields=fields) from exc
+        raise ApiError(code, " ".join(exc.messages)) from exc
+
+
 class NonconformitySerializer(StrictModelSerializer):
+    units = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    unit_codes = serializers.ListField(
+        child=serializers.CharField(), write_only=True, required=False
+    )
+
     class Meta:
         model = Nonconformity
         fields = [
@@ -32,6 +80,8 @@ class NonconformitySerializer(StrictModelSerializer):
             "owner",
             "containment",
             "disposition",
+            "units",
+            "unit_codes",
             "status",
             "raised_by",
             "raised_at",
@@ -40,25 +90,304 @@ class NonconformitySerializer(StrictModelSerializer):
         read_only_fields = ["number", "status", "raised_by", "raised_at", "closed_at"]
 
 
+class OpenCapaSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(CapaKind.choices, required=False)
+    customer = serializers.IntegerField(required=False)
+
+
 class NonconformityViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     scoped_model = Nonconformity
     queryset = Nonconformity.objects.all()
     serializer_class = NonconformitySerializer
-    filterset_class = NonconformityFilterSet
+    filterset_class = fs.NonconformityFilterSet
     ordering = ("-raised_at",)
 
     def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic():
+        with transaction.atomic(), service_errors():
             instance = raise_nonconformity(actor=self.request.user, **serializer.validated_data)
             serializer.instance = instance
             self._check_scope(instance, "add")
 
     def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic():
+        with transaction.atomic(), service_errors():
             instance = update_nonconformity(
                 serializer.instance, actor=self.request.user, **serializer.validated_data
             )
             self._check_scope(instance, "change")
 
+    @action(
+        detail=True, methods=["post"], url_path="open-capa", serializer_class=OpenCapaSerializer
+    )
+    def open_capa(self, request: Request, pk: Any = None) -> Response:
+        """Open a CAPA / SCAR / 8D from this nonconformity."""
+        nc = get_scoped_object(Nonconformity, request.user, "view", pk)
+        if not request.user.has_perm("system.add_eightd"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        body = OpenCapaSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = None
+        if body.validated_data.get("customer"):
+            from qdm.core.models import Customer
 
-ROUTES = [("system/nonconformities", NonconformityViewSet)]
+            customer = get_scoped_object(
+                Customer, request.user, "view", body.validated_data["customer"]
+            )
+        with transaction.atomic(), service_errors():
+            capa = open_capa_from_nc(
+                nc,
+                actor=request.user,
+                kind=body.validated_data.get("kind"),
+                customer=customer,
+                champion=request.user,
+            )
+            self._check_scope(capa, "add")
+        return Response(EightDSerializer(capa, context={"request": request}).data, status=201)
+
+
+class EightDSerializer(StrictModelSerializer):
+    class Meta:
+        model = EightD
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "site",
+            "supplier",
+            "customer",
+            "title",
+            "nonconformities",
+            "champion",
+            "due_date",
+            "symptom",
+            "problem_what",
+            "problem_where",
+            "problem_when",
+            "problem_who",
+            "problem_why",
+            "problem_how",
+            "problem_how_many",
+            "is_what",
+            "is_not_what",
+            "is_where",
+            "is_not_where",
+            "is_when",
+            "is_not_when",
+            "is_extent",
+            "is_not_extent",
+            "closure_summary",
+            "status",
+            "opened_by",
+            "opened_at",
+            "closed_at",
+        ]
+        read_only_fields = ["number", "status", "opened_by", "opened_at", "closed_at"]
+
+
+class EightDViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
+    scoped_model = EightD
+    queryset = EightD.objects.all()
+    serializer_class = EightDSerializer
+    filterset_class = fs.EightDFilterSet
+    ordering = ("-opened_at",)
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = open_capa(actor=self.request.user, **serializer.validated_data)
+            serializer.instance = instance
+            self._check_scope(instance, "add")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = update_capa(
+                serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
+            self._check_scope(instance, "change")
+
+    def perform_destroy(self, instance: Any) -> None:
+        if instance.is_locked:
+            raise ApiError("capa_locked", _("A closed CAPA cannot be deleted."), status_code=409)
+        super().perform_destroy(instance)
+
+
+def part_api(model: type, fields: list[str]) -> tuple[type, type]:
+    """Serializer and viewset of a D1–D7 record; writes go through ``save_capa_part``."""
+    meta = type("Meta", (), {"model": model, "fields": ["id", "capa", *fields]})
+    serializer = type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
+
+    def perform_create(self: Any, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = save_capa_part(model(**serializer.validated_data), actor=self.request.user)
+            serializer.instance = instance
+            self._check_scope(instance, "add")
+
+    def perform_update(self: Any, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = serializer.instance
+            for name, value in serializer.validated_data.items():
+                setattr(instance, name, value)
+            save_capa_part(instance, actor=self.request.user)
+            self._check_scope(instance, "change")
+
+    def perform_destroy(self: Any, instance: Any) -> None:
+        if instance.capa.is_locked:
+            raise ApiError("capa_locked", _("A closed CAPA cannot be changed."), status_code=409)
+        ScopedModelViewSet.perform_destroy(self, instance)
+
+    viewset = type(
+        f"{model.__name__}ViewSet",
+        (ScopedModelViewSet,),
+        {
+            "scoped_model": model,
+            "queryset": model.objects.all(),
+            "serializer_class": serializer,
+            "filterset_class": getattr(fs, f"{model.__name__}FilterSet"),
+            "ordering": ("pk",),
+            "perform_create": perform_create,
+            "perform_update": perform_update,
+            "perform_destroy": perform_destroy,
+        },
+    )
+    return serializer, viewset
+
+
+TeamMemberSerializer, TeamMemberViewSet = part_api(TeamMember, ["user", "role", "department"])
+RootCauseSerializer, RootCauseViewSet = part_api(
+    RootCause,
+    ["cause_type", "category", "statement", *(f"why_{n}" for n in range(1, 6)), "verified"],
+)
+CapaActionSerializer, CapaActionViewSet = part_api(
+    CapaAction,
+    [
+        "discipline",
+        "description",
+        "root_cause",
+        "prevention_target",
+        "reference",
+        "target_site",
+        "owner",
+        "manager",
+        "due_date",
+        "status",
+        "completed_at",
+        "escalation_level",
+        "escalated_at",
+    ],
+)
+CapaActionSerializer.Meta.read_only_fields = ["completed_at", "escalation_level", "escalated_at"]
+VerificationSerializer, VerificationViewSet = part_api(
+    Verification, ["method", "result", "effective", "verified_by", "verified_on"]
+)
+
+
+class ControlledDocumentSerializer(StrictModelSerializer):
+    class Meta:
+        model = ControlledDocument
+        fields = [
+            "id",
+            "code",
+            "title",
+            "doc_type",
+            "owner",
+            "process",
+            "sites",
+            "language",
+            "review_months",
+            "next_review_date",
+            "distributed_to",
+        ]
+
+
+class ControlledDocumentViewSet(ScopedModelViewSet):
+    scoped_model = ControlledDocument
+    queryset = ControlledDocument.objects.all()
+    serializer_class = ControlledDocumentSerializer
+    filterset_class = fs.ControlledDocumentFilterSet
+    ordering = ("code",)
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = save_document(None, actor=self.request.user, **serializer.validated_data)
+            serializer.instance = instance
+            self._check_scope(instance, "add")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = save_document(
+                serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
+            self._check_scope(instance, "change")
+
+
+class DocumentRevisionSerializer(StrictModelSerializer):
+    not_acknowledged = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentRevision
+        fields = [
+            "id",
+            "document",
+            "revision",
+            "change_summary",
+            "content",
+            "status",
+            "author",
+            "approved_by",
+            "created_at",
+            "effective_at",
+            "obsoleted_at",
+            "not_acknowledged",
+        ]
+        read_only_fields = [
+            "status",
+            "author",
+            "approved_by",
+            "created_at",
+            "effective_at",
+            "obsoleted_at",
+        ]
+
+    def get_not_acknowledged(self, obj: DocumentRevision) -> list[str]:
+        if obj.status != "effective":
+            return []
+        return [u.username for u in not_acknowledged(obj)]
+
+
+class DocumentRevisionViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
+    scoped_model = DocumentRevision
+    queryset = DocumentRevision.objects.all()
+    serializer_class = DocumentRevisionSerializer
+    filterset_class = fs.DocumentRevisionFilterSet
+    ordering = ("document", "-created_at")
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = save_revision(None, actor=self.request.user, **serializer.validated_data)
+            serializer.instance = instance
+            self._check_scope(instance, "add")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = save_revision(
+                serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
+            self._check_scope(instance, "change")
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def acknowledge(self, request: Request, pk: Any = None) -> Response:
+        """Read and understood: the caller acknowledges this effective revision."""
+        revision = get_scoped_object(DocumentRevision, request.user, "view", pk)
+        with service_errors():
+            acknowledge(revision, actor=request.user)
+        return Response(DocumentRevisionSerializer(revision, context={"request": request}).data)
+
+
+ROUTES = [
+    ("system/nonconformities", NonconformityViewSet),
+    ("system/capas", EightDViewSet),
+    ("system/capa-team-members", TeamMemberViewSet),
+    ("system/capa-root-causes", RootCauseViewSet),
+    ("system/capa-actions", CapaActionViewSet),
+    ("system/capa-verifications", VerificationViewSet),
+    ("system/documents", ControlledDocumentViewSet),
+    ("system/document-revisions", DocumentRevisionViewSet),
+]

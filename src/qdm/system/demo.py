@@ -7,6 +7,7 @@ from typing import Any
 
 from qdm.core.demo import DEMO_PASSWORD
 from qdm.core.workflow import transition
+from qdm.system.demo_capa import build_capas, build_documents
 from qdm.system.models import Nonconformity
 from qdm.system.services.nonconformity import raise_nonconformity
 
@@ -83,6 +84,12 @@ DISPOSITION = "MRB: 100 % re-inspection, nonconforming units returned to supplie
 
 
 def build(ctx: Any) -> None:
+    build_nonconformities(ctx)
+    build_capas(ctx)
+    build_documents(ctx)
+
+
+def build_nonconformities(ctx: Any) -> None:
     if Nonconformity.objects.exists():
         return
     actor = ctx.users["qe.jx1"]

@@ -98,6 +98,12 @@ class Nonconformity(models.Model):
         _("affected lots or serials"), blank=True, help_text=_("One lot number or serial per line.")
     )
     quantity = models.PositiveIntegerField(_("quantity affected"), null=True, blank=True)
+    units = models.ManyToManyField(
+        "data.Unit",
+        blank=True,
+        related_name="nonconformities",
+        verbose_name=_("affected units (genealogy)"),
+    )
     supplier = models.ForeignKey(
         "core.Supplier",
         on_delete=models.PROTECT,
