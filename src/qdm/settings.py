@@ -227,6 +227,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "data.unit",
     "data.unitlink",
     "data.quarantinedrow",
+    "manufacturing.modulerelease",
+    "manufacturing.inspectionrecord",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
 AUDITLOG_CID_GETTER = "qdm.core.middleware.get_request_id"

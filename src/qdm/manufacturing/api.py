@@ -15,6 +15,7 @@ from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
+from qdm.manufacturing import api_quality
 from qdm.manufacturing.filtersets import SpcChartConfigFilterSet, SpcViolationFilterSet
 from qdm.manufacturing.models import SpcAnnotation, SpcChartConfig, SpcViolation
 from qdm.manufacturing.services.charts import cached_chart
@@ -169,4 +170,5 @@ ROUTES = [
     ("manufacturing/spc-charts", SpcChartConfigViewSet),
     ("manufacturing/spc-violations", SpcViolationViewSet),
     ("manufacturing/spc-annotations", SpcAnnotationViewSet),
+    *api_quality.ROUTES,
 ]

@@ -67,3 +67,75 @@ def rule_label(rule_set: str, chart: str, rule: int, part: str = ChartPart.PRIMA
         return str(SIGNAL_RULE)
     table = WE_RULES if rule_set == RuleSet.WESTERN_ELECTRIC else NELSON_RULES
     return str(table.get(rule, rule))
+
+
+# --- inspection, holds and MRB, OQC release ----------------------------------------------
+class InspectionStage(models.TextChoices):
+    IQC = "iqc", _("Incoming inspection (IQC)")
+    IPQA = "ipqa", _("In-process inspection (IPQA)")
+    OQC = "oqc", _("Outgoing inspection (OQC)")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RELEASED = "released", _("Released")
+    SUPERSEDED = "superseded", _("Superseded")
+    RETIRED = "retired", _("Retired")
+
+
+class SamplingMethod(models.TextChoices):
+    FIXED = "fixed", _("Fixed sample size (accept on zero nonconforming)")
+    ISO2859 = "iso2859", _("ISO 2859-1 single sampling (AQL)")
+
+
+class Frequency(models.TextChoices):
+    PER_LOT = "per_lot", _("Per lot")
+    PER_SHIFT = "per_shift", _("Per shift")
+    EVERY_N_HOURS = "hours", _("Every N hours")
+
+
+class InspectionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Verdict(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+
+
+class HoldStatus(models.TextChoices):
+    ON_HOLD = "on_hold", _("On hold")
+    RELEASED = "released", _("Released")
+    DISPOSITIONED = "dispositioned", _("Dispositioned")
+
+
+class HoldSource(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    INSPECTION = "inspection", _("Failed inspection")
+    SPC = "spc", _("SPC signal")
+
+
+class DispositionDecision(models.TextChoices):
+    USE_AS_IS = "use_as_is", _("Use as is")
+    REWORK = "rework", _("Rework")
+    DOWNGRADE = "downgrade", _("Downgrade (B-grade)")
+    RETURN_TO_SUPPLIER = "return", _("Return to supplier")
+    SCRAP = "scrap", _("Scrap")
+
+
+#: decisions after which the material may not be shipped as first-grade product
+BLOCKING_DECISIONS = (DispositionDecision.RETURN_TO_SUPPLIER, DispositionDecision.SCRAP)
+
+
+class DispositionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ReleaseStatus(models.TextChoices):
+    RELEASED = "released", _("Released")
+    REJECTED = "rejected", _("Rejected")

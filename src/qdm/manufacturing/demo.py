@@ -2,8 +2,13 @@
 emitter sheet resistance (EWMA) on the first lines that have data, limits frozen from
 their first week with an e-signature, then evaluated so that violations exist.
 
-Needs the data platform's demo measurements (characteristics looked up by code); skips
-quietly without them. Running it again changes nothing.
+Then inspection, holds and OQC (:func:`build_quality`): a binning rule per module model,
+an e-signed IQC plan for 3.2 mm front glass at the first site with glass lots, an inspection
+lot of one glass lot that fails on thickness → nonconformity + hold → MRB "return to
+supplier" approved with an e-signature, and OQC release decisions for a few modules.
+
+Needs the data platform's demo data (characteristics, lots, flash tests looked up by code);
+skips quietly without them. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ def _user(ctx: Any, prefix: str, site_code: str) -> Any:
 
 
 def build(ctx: Any) -> None:
+    build_spc(ctx)
+    build_quality(ctx)
+
+
+def build_quality(ctx: Any) -> None:
+    from qdm.manufacturing.demo_quality import build as build_inspection
+
+    build_inspection(ctx)
+
+
+def build_spc(ctx: Any) -> None:
     made = violations = 0
     first_nc = True
     for code, chart, size, rules, how_many, label in CHARTS:

@@ -22,5 +22,32 @@ menu = Menu(
             "manufacturing:spcviolation_list",
             "manufacturing.view_spcviolation",
         ),
+        MenuItem(
+            _("Inspection plans"),
+            "manufacturing:inspectionplan_list",
+            "manufacturing.view_inspectionplan",
+        ),
+        MenuItem(
+            _("Inspection lots"),
+            "manufacturing:inspectionlot_list",
+            "manufacturing.view_inspectionlot",
+        ),
+        MenuItem(_("Holds"), "manufacturing:hold_list", "manufacturing.view_hold"),
+        MenuItem(
+            _("MRB dispositions"),
+            "manufacturing:mrbdisposition_list",
+            "manufacturing.view_mrbdisposition",
+        ),
+        MenuItem(
+            _("Binning rules"),
+            "manufacturing:binningrule_list",
+            "manufacturing.view_binningrule",
+        ),
+        MenuItem(
+            _("Module releases"),
+            "manufacturing:modulerelease_list",
+            "manufacturing.view_modulerelease",
+        ),
+        MenuItem(_("OQC desk"), "manufacturing:oqc_desk", "manufacturing.view_modulerelease"),
     ],
 )

@@ -1,6 +1,7 @@
 from typing import Any
 
 from qdm.core.views.generic import ModelUI
+from qdm.manufacturing import ui_quality
 from qdm.manufacturing.filtersets import SpcChartConfigFilterSet, SpcViolationFilterSet
 from qdm.manufacturing.forms import SpcChartConfigForm
 from qdm.manufacturing.models import SpcChartConfig, SpcViolation
@@ -72,4 +73,5 @@ MODEL_UIS = [
             "detected_at",
         ),
     ),
+    *ui_quality.MODEL_UIS,
 ]

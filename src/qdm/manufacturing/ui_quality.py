@@ -1,0 +1,233 @@
+"""UI declarations of inspection, holds and MRB, and OQC release: ``ModelUI`` per model,
+with every write going through the services. Service refusals (``HoldError``,
+``InspectionError``, ``BinningError``) come back as form errors, nothing saved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from qdm.core.views.generic import (
+    ModelUI,
+    ObjectEditView,
+    ScopeViolation,
+    assert_in_scope,
+    url_name,
+)
+from qdm.manufacturing import filtersets as f
+from qdm.manufacturing import forms
+from qdm.manufacturing import tables as t
+from qdm.manufacturing.choices import InspectionStatus, PlanStatus
+from qdm.manufacturing.models import (
+    BinningRule,
+    Hold,
+    InspectionLot,
+    InspectionPlan,
+    InspectionPlanLine,
+    InspectionRecord,
+    ModuleRelease,
+    MrbDisposition,
+)
+from qdm.manufacturing.services import binning as binning_service
+from qdm.manufacturing.services import holds as hold_service
+from qdm.manufacturing.services import inspection as inspection_service
+from qdm.manufacturing.services.binning import BinningError
+from qdm.manufacturing.services.holds import HoldError
+from qdm.manufacturing.services.inspection import InspectionError
+
+SERVICE_ERRORS = (HoldError, InspectionError, BinningError)
+
+
+class ServiceEditView(ObjectEditView):
+    """The generic create/edit view, with service refusals shown on the form."""
+
+    def post(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
+        self.require_permission()
+        instance = self.get_object(pk) if pk is not None else None
+        form = self.get_form(instance, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    obj = self.ui.save(form, request.user)
+                    assert_in_scope(obj, request.user, self.action)
+            except ScopeViolation:
+                form.add_error(
+                    None,
+                    _(
+                        "You may not save this record with these values: "
+                        "it would fall outside your scope."
+                    ),
+                )
+            except SERVICE_ERRORS as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved %(record)s.") % {"record": obj})
+                return HttpResponseRedirect(reverse(url_name(self.model, "detail"), args=[obj.pk]))
+        return self.render_form(form, instance, status=400)
+
+
+class ServiceModelUI(ModelUI):
+    def urlpatterns(self) -> list[Any]:
+        name = self.model._meta.model_name
+        bound = type(
+            f"{self.model.__name__}ServiceEditView",
+            (ServiceEditView,),
+            {"model": self.model, "model_ui": self},
+        ).as_view()
+        patterns = []
+        for pattern in super().urlpatterns():
+            if pattern.name in (f"{name}_add", f"{name}_edit"):
+                pattern = path(str(pattern.pattern), bound, name=pattern.name)
+            patterns.append(pattern)
+        return patterns
+
+
+# --- savers --------------------------------------------------------------------------------
+def save_plan(form: Any, user: Any) -> InspectionPlan:
+    data = form.cleaned_data
+    if form.instance.pk:
+        return inspection_service.update_plan(form.instance, actor=user, **data)
+    return inspection_service.create_plan(actor=user, **data)
+
+
+def save_plan_line(form: Any, user: Any) -> InspectionPlanLine:
+    instance = form.instance if form.instance.pk else None
+    return inspection_service.save_plan_line(actor=user, instance=instance, **form.cleaned_data)
+
+
+def save_lot(form: Any, user: Any) -> InspectionLot:
+    data = dict(form.cleaned_data)
+    plan = data.pop("plan")
+    [unit] = hold_service.resolve_units([data.pop("unit_code")], user, site=plan.site)
+    if form.instance.pk:
+        return inspection_service.update_inspection_lot(
+            form.instance, actor=user, plan=plan, unit=unit, **data
+        )
+    return inspection_service.open_inspection_lot(actor=user, plan=plan, unit=unit, **data)
+
+
+def save_hold(form: Any, user: Any) -> Hold:
+    data = dict(form.cleaned_data)
+    if form.instance.pk:
+        return hold_service.update_hold(form.instance, actor=user, **data)
+    return hold_service.place_hold(actor=user, **data)
+
+
+def save_disposition(form: Any, user: Any) -> MrbDisposition:
+    data = dict(form.cleaned_data)
+    if form.instance.pk:
+        return hold_service.update_disposition(form.instance, actor=user, **data)
+    return hold_service.propose_disposition(data.pop("hold"), actor=user, **data)
+
+
+def save_binning_rule(form: Any, user: Any) -> BinningRule:
+    return binning_service.save_binning_rule(
+        actor=user, instance=form.instance if form.instance.pk else None, **form.cleaned_data
+    )
+
+
+# --- detail pages --------------------------------------------------------------------------
+def plan_context(obj: InspectionPlan, user: Any) -> dict[str, Any]:
+    return {
+        "lines": obj.lines.select_related("characteristic"),
+        "can_add_line": obj.status == PlanStatus.DRAFT
+        and user.has_perm("manufacturing.add_inspectionplanline"),
+        "can_new_version": obj.status == PlanStatus.RELEASED
+        and user.has_perm("manufacturing.add_inspectionplan"),
+    }
+
+
+def lot_context(obj: InspectionLot, user: Any) -> dict[str, Any]:
+    records = list(InspectionRecord.objects.filter(lot=obj).select_related("line__characteristic"))
+    requirements = []
+    for line in obj.plan.lines.select_related("characteristic"):
+        try:
+            needed, ac = inspection_service.requirement(line, obj.quantity)
+        except InspectionError:
+            needed, ac = None, None
+        mine = [r for r in records if r.line_id == line.pk]
+        requirements.append(
+            {
+                "line": line,
+                "needed": needed,
+                "ac": ac,
+                "recorded": len(mine),
+                "nonconforming": sum(1 for r in mine if not r.conforming),
+            }
+        )
+    can_record = obj.status == InspectionStatus.OPEN and user.has_perm(
+        "manufacturing.add_inspectionrecord", obj
+    )
+    return {
+        "records": records,
+        "requirements": requirements,
+        "results_form": forms.InspectionResultsForm() if can_record else None,
+    }
+
+
+def hold_context(obj: Hold, user: Any) -> dict[str, Any]:
+    return {
+        "held_units": obj.units.all(),
+        "dispositions": MrbDisposition.objects.for_user(user, "view").filter(hold=obj),
+        "can_propose": obj.status == "on_hold"
+        and user.has_perm("manufacturing.add_mrbdisposition"),
+        "approved_quantity": obj.dispositioned_quantity(approved_only=True),
+    }
+
+
+MODEL_UIS = [
+    ServiceModelUI(
+        InspectionPlan,
+        t.InspectionPlanTable,
+        f.InspectionPlanFilterSet,
+        forms.InspectionPlanForm,
+        saver=save_plan,
+        detail_template="manufacturing/inspectionplan_detail.html",
+        extra_context=plan_context,
+    ),
+    ServiceModelUI(
+        InspectionPlanLine,
+        t.InspectionPlanLineTable,
+        f.InspectionPlanLineFilterSet,
+        forms.InspectionPlanLineForm,
+        saver=save_plan_line,
+    ),
+    ServiceModelUI(
+        InspectionLot,
+        t.InspectionLotTable,
+        f.InspectionLotFilterSet,
+        forms.InspectionLotForm,
+        saver=save_lot,
+        detail_template="manufacturing/inspectionlot_detail.html",
+        extra_context=lot_context,
+    ),
+    ServiceModelUI(
+        Hold,
+        t.HoldTable,
+        f.HoldFilterSet,
+        forms.HoldForm,
+        saver=save_hold,
+        detail_template="manufacturing/hold_detail.html",
+        extra_context=hold_context,
+    ),
+    ServiceModelUI(
+        MrbDisposition,
+        t.MrbDispositionTable,
+        f.MrbDispositionFilterSet,
+        forms.MrbDispositionForm,
+        saver=save_disposition,
+    ),
+    ServiceModelUI(
+        BinningRule,
+        t.BinningRuleTable,
+        f.BinningRuleFilterSet,
+        forms.BinningRuleForm,
+        saver=save_binning_rule,
+    ),
+    ModelUI(ModuleRelease, t.ModuleReleaseTable, f.ModuleReleaseFilterSet, per_page=100),
+]
