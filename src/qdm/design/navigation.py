@@ -12,5 +12,7 @@ menu = Menu(
     description=_("FMEA, control plans, APQP, reliability qualification and engineering changes."),
     items=[
         MenuItem(_("Overview"), "design:index"),
+        MenuItem(_("FMEAs"), "design:fmea_list", "design.view_fmea"),
+        MenuItem(_("FMEA failure chains"), "design:fmeaitem_list", "design.view_fmeaitem"),
     ],
 )
