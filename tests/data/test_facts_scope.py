@@ -97,3 +97,10 @@ def test_ingestion_batches_are_scoped_by_site(world: World, client_for, api_for)
     assert names == ["sa-flash.csv"]
     assert client_for("eng_b").get(a.get_absolute_url()).status_code == 404
     assert client_for("supplier_x").get("/data/ingestion-batches/").status_code == 403
+
+
+def test_unit_page_links_to_both_traces(world: World, client_for) -> None:
+    module = unit("SA-M-0042", "module", site=world.site_a)
+    content = client_for("eng_a").get(module.get_absolute_url()).content.decode()
+    assert "/data/trace/?code=SA-M-0042&amp;direction=backward" in content
+    assert "/data/trace/?code=SA-M-0042&amp;direction=forward" in content

@@ -95,5 +95,5 @@ MODEL_UIS = [
         extra_context=batch_context,
     ),
     ModelUI(QuarantinedRow, t.QuarantinedRowTable, f.QuarantinedRowFilterSet),
-    ModelUI(Unit, t.UnitTable, f.UnitFilterSet),
+    ModelUI(Unit, t.UnitTable, f.UnitFilterSet, detail_template="data/unit_detail.html"),
 ]
