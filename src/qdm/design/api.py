@@ -4,11 +4,8 @@ computes them from S/O/D with ``qdm.quality.fmea``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -17,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qdm.core.api.errors import ApiError
+from qdm.core.api.errors import ApiError, service_errors
 from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
@@ -33,22 +30,6 @@ from qdm.design.services.fmea import (
     special_proposals,
     update_fmea,
 )
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Django validation errors from services become the API's error envelope."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-            codes = [e.code for errs in exc.error_dict.values() for e in errs if e.code]
-            message = " ".join(m for ms in fields.values() for m in ms)
-            raise ApiError(codes[0] if codes else "invalid", message, fields=fields) from exc
-        code = getattr(exc, "code", None) or "invalid"
-        status = 403 if code == "permission_denied" else 400
-        raise ApiError(code, " ".join(exc.messages), status_code=status) from exc
 
 
 def rating_field(name: str, *, required: bool) -> serializers.IntegerField:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -14,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from qdm.core.api.errors import ApiError
+from qdm.core.api.errors import ApiError, service_errors
 from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
@@ -39,22 +36,6 @@ from qdm.system.services.documents import (
     save_revision,
 )
 from qdm.system.services.nonconformity import raise_nonconformity, update_nonconformity
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Django validation errors from services become the API's error envelope."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        code = getattr(exc, "code", None) or "invalid"
-        if hasattr(exc, "error_dict"):
-            fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-            message = " ".join(m for ms in fields.values() for m in ms)
-            codes = {e.code for errs in exc.error_dict.values() for e in errs if e.code}
-            code = next(iter(codes), "invalid")
-            raise ApiError(code, message, fields=fields) from exc
-        raise ApiError(code, " ".join(exc.messages)) from exc
 
 
 class NonconformitySerializer(StrictModelSerializer):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -43,6 +46,25 @@ class ApiError(exceptions.APIException):
         self.message = str(message)
         self.fields = fields or {}
         self.status_code = status_code
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Validation errors raised by services become the API's error envelope: field errors
+    keep their fields and the first stable code; ``permission_denied`` answers 403."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            codes = [e.code for errs in exc.error_dict.values() for e in errs if e.code]
+            message = " ".join(m for ms in fields.values() for m in ms)
+            raise ApiError(
+                codes[0] if codes else ErrorCode.INVALID, message, fields=fields
+            ) from exc
+        code = getattr(exc, "code", None) or ErrorCode.INVALID
+        status = 403 if code == ErrorCode.PERMISSION_DENIED else 400
+        raise ApiError(code, " ".join(exc.messages), status_code=status) from exc
 
 
 def _flatten(detail: Any) -> Any:
