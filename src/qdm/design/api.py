@@ -140,18 +140,8 @@ class FmeaViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     filterset_class = fs.FmeaFilterSet
     ordering = ("-created_at",)
 
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = create_fmea(actor=self.request.user, **serializer.validated_data)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = update_fmea(
-                serializer.instance, actor=self.request.user, **serializer.validated_data
-            )
-            self._check_scope(instance, "change")
+    create_service = create_fmea
+    update_service = update_fmea
 
     def perform_destroy(self, instance: Any) -> None:
         if instance.status != "draft":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -83,18 +84,8 @@ class NonconformityViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     filterset_class = fs.NonconformityFilterSet
     ordering = ("-raised_at",)
 
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = raise_nonconformity(actor=self.request.user, **serializer.validated_data)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = update_nonconformity(
-                serializer.instance, actor=self.request.user, **serializer.validated_data
-            )
-            self._check_scope(instance, "change")
+    create_service = raise_nonconformity
+    update_service = update_nonconformity
 
     @action(
         detail=True, methods=["post"], url_path="open-capa", serializer_class=OpenCapaSerializer
@@ -171,18 +162,8 @@ class EightDViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     filterset_class = fs.EightDFilterSet
     ordering = ("-opened_at",)
 
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = open_capa(actor=self.request.user, **serializer.validated_data)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = update_capa(
-                serializer.instance, actor=self.request.user, **serializer.validated_data
-            )
-            self._check_scope(instance, "change")
+    create_service = open_capa
+    update_service = update_capa
 
     def perform_destroy(self, instance: Any) -> None:
         if instance.is_locked:
@@ -285,18 +266,8 @@ class ControlledDocumentViewSet(ScopedModelViewSet):
     filterset_class = fs.ControlledDocumentFilterSet
     ordering = ("code",)
 
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_document(None, actor=self.request.user, **serializer.validated_data)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_document(
-                serializer.instance, actor=self.request.user, **serializer.validated_data
-            )
-            self._check_scope(instance, "change")
+    create_service = partial(save_document, None)
+    update_service = save_document
 
 
 class DocumentRevisionSerializer(StrictModelSerializer):
@@ -340,18 +311,8 @@ class DocumentRevisionViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     filterset_class = fs.DocumentRevisionFilterSet
     ordering = ("document", "-created_at")
 
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_revision(None, actor=self.request.user, **serializer.validated_data)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_revision(
-                serializer.instance, actor=self.request.user, **serializer.validated_data
-            )
-            self._check_scope(instance, "change")
+    create_service = partial(save_revision, None)
+    update_service = save_revision
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def acknowledge(self, request: Request, pk: Any = None) -> Response:

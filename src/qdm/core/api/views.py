@@ -4,14 +4,15 @@ saving, inside the transaction (out of scope → 404; a save that would leave th
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext as _
 from rest_framework import viewsets
 
-from qdm.core.api.errors import ApiError, ErrorCode
+from qdm.core.api.errors import ApiError, ErrorCode, service_errors
 from qdm.core.api.permissions import METHOD_ACTIONS
 
 
@@ -35,14 +36,31 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
                 "out_of_scope", _("This would put the record outside your scope."), status_code=400
             )
 
+    #: the platform's service functions (all writes are services):
+    #: ``create_service(*, actor, **data)`` and ``update_service(instance, *, actor, **data)``
+    create_service: ClassVar[Callable[..., Any] | None] = None
+    update_service: ClassVar[Callable[..., Any] | None] = None
+
     def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic():
-            instance = serializer.save()
+        service = type(self).create_service
+        with transaction.atomic(), service_errors():
+            if service is None:
+                instance = serializer.save()
+            else:
+                instance = service(actor=self.request.user, **serializer.validated_data)
+                serializer.instance = instance
             self._check_scope(instance, "add")
 
     def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic():
-            instance = serializer.save()
+        service = type(self).update_service
+        with transaction.atomic(), service_errors():
+            if service is None:
+                instance = serializer.save()
+            else:
+                instance = service(
+                    serializer.instance, actor=self.request.user, **serializer.validated_data
+                )
+                serializer.instance = instance
             self._check_scope(instance, "change")
 
     def perform_destroy(self, instance: models.Model) -> None:
