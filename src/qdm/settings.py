@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qdm.core.middleware.ExternalLandingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -229,6 +230,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "data.quarantinedrow",
     "manufacturing.modulerelease",
     "manufacturing.inspectionrecord",
+    "cockpit.kpivalue",  # materialised by `qdm kpis compute`, replaced wholesale
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
 AUDITLOG_CID_GETTER = "qdm.core.middleware.get_request_id"

@@ -6,14 +6,16 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
-from qdm.core.querysets import grant_scopes
+from qdm.core.querysets import action_of, grant_scopes
 
 
 class GrantBackend(ModelBackend):
     """Password login (Argon2) plus permissions from grants instead of group membership.
 
     ``has_perm(user, "app.change_model", obj)`` with an object also checks that the object is
-    inside the scope of a grant holding that permission.
+    inside the scope of a grant holding that permission. Custom permissions a model declares
+    (``supplier.approve_supplierprofile``) are scoped the same way; an action the object's
+    model does not declare raises ``ValueError``.
     """
 
     def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
@@ -33,10 +35,10 @@ class GrantBackend(ModelBackend):
             return False
         if obj is None:
             return True
-        action = perm.split(".", 1)[1].split("_", 1)[0]
         manager = type(obj)._default_manager
         if not hasattr(manager, "for_user"):
             return True
+        action = action_of(perm, type(obj))
         return manager.for_user(user_obj, action).filter(pk=obj.pk).exists()
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

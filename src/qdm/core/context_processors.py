@@ -6,13 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from qdm.core.navigation import platform_menus
+from qdm.core.navigation import landing_url, user_menus
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    menus = [(menu, menu.visible_items(user)) for menu in platform_menus()]
     unread = user.notifications.filter(read_at__isnull=True).count()
-    return {"qdm_menus": menus, "qdm_unread_notifications": unread}
+    return {
+        "qdm_menus": user_menus(user),
+        "qdm_unread_notifications": unread,
+        "qdm_home_url": landing_url(user) or "/",
+    }

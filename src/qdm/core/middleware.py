@@ -1,4 +1,4 @@
-"""Request id, user language and Content-Security-Policy middleware."""
+"""Request id, user language, Content-Security-Policy and external-landing middleware."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 
 _request_id: ContextVar[str | None] = ContextVar("qdm_request_id", default=None)
@@ -65,6 +65,26 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class ExternalLandingMiddleware:
+    """Send external users (supplier or customer grants only) from the home page ``/`` to
+    their portal's landing page, declared by a platform's menu item (``landing=True``).
+    Internal users and external users without a landing page keep the home page.
+    Goes after ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if request.path == "/" and request.method == "GET" and user and user.is_authenticated:
+            from qdm.core.navigation import landing_url
+
+            target = landing_url(user)
+            if target and target != "/":
+                return HttpResponseRedirect(target)
+        return self.get_response(request)
 
 
 def activate_user_language(request: HttpRequest, language: str) -> None:

@@ -2,7 +2,9 @@
 
 Every model that users see declares a ``scope`` (which lookup leads to its site, its
 supplier and its customer) and uses ``ScopedManager``. ``Model.objects.for_user(user,
-action)`` returns only the rows the user may ``view``/``add``/``change``/``delete``:
+action)`` returns only the rows the user may ``view``/``add``/``change``/``delete`` — or
+take a custom action the model declares in ``Meta.permissions`` (``approve_supplierprofile``
+→ ``for_user(user, "approve")``), which is scoped exactly like the standard ones:
 
 * no grant whose role holds ``<app>.<action>_<model>``: nothing;
 * a grant with no site, supplier or customer (group-wide): everything;
@@ -29,6 +31,52 @@ if TYPE_CHECKING:
     from qdm.core.models.users import User
 
 ACTIONS = ("view", "add", "change", "delete")
+
+
+def custom_actions(model: type[models.Model]) -> tuple[str, ...]:
+    """The custom actions ``model`` declares: ``Meta.permissions`` codenames of the form
+    ``<action>_<model_name>`` (e.g. ``approve_supplierprofile`` → ``"approve"``)."""
+    suffix = f"_{model._meta.model_name}"
+    return tuple(
+        codename[: -len(suffix)]
+        for codename, _name in model._meta.permissions
+        if codename.endswith(suffix) and len(codename) > len(suffix)
+    )
+
+
+def model_actions(model: type[models.Model]) -> tuple[str, ...]:
+    """Every action ``for_user`` accepts for ``model``: the four standard ones and its own."""
+    return (*ACTIONS, *custom_actions(model))
+
+
+def check_action(model: type[models.Model], action: str) -> None:
+    """Raise ``ValueError`` naming the model and its actions unless ``action`` is one."""
+    if action in ACTIONS:
+        return
+    allowed = model_actions(model)
+    if action not in allowed:
+        opts = model._meta
+        raise ValueError(
+            f"unknown action {action!r} for {opts.app_label}.{opts.model_name}; expected one "
+            f"of {allowed} (a custom action is declared in Meta.permissions as "
+            f"'<action>_{opts.model_name}')"
+        )
+
+
+def action_of(perm: str, model: type[models.Model]) -> str:
+    """The scope action of ``perm`` ("app.codename") on ``model``.
+
+    ``supplier.approve_supplierprofile`` on SupplierProfile → ``"approve"``. A permission
+    of another model (``data.change_characteristic`` checked on an FMEA) keeps its first word
+    as today. Raises ``ValueError`` when the action is unknown to ``model``."""
+    codename = perm.split(".", 1)[-1]
+    suffix = f"_{model._meta.model_name}"
+    if codename.endswith(suffix) and len(codename) > len(suffix):
+        action = codename[: -len(suffix)]
+    else:
+        action = codename.split("_", 1)[0]
+    check_action(model, action)
+    return action
 
 
 @dataclass(frozen=True)
@@ -62,7 +110,11 @@ class GrantScope:
 
 
 def grant_scopes(user: User | AnonymousUser) -> list[GrantScope]:
-    """The user's grants with the permissions of their roles, cached on the user object."""
+    """The user's grants with the permissions of their roles, cached on the user object
+    (which lives as long as the request).
+
+    One query of plain tuples (grant × permission of its role): a role holds hundreds of
+    permissions, and building a model instance for each was most of an API request."""
     cached = getattr(user, "_qdm_grant_scopes", None)
     if cached is not None:
         return cached
@@ -70,15 +122,24 @@ def grant_scopes(user: User | AnonymousUser) -> list[GrantScope]:
 
     scopes: list[GrantScope] = []
     if user.is_authenticated and user.is_active:
-        grants = Grant.objects.filter(user_id=user.pk).prefetch_related(
-            "role__permissions__content_type"
-        )
-        for grant in grants:
-            perms = frozenset(
-                f"{perm.content_type.app_label}.{perm.codename}"
-                for perm in grant.role.permissions.all()
+        rows = (
+            Grant.objects.filter(user_id=user.pk)
+            .order_by("role__name", "pk")
+            .values_list(
+                "pk",
+                "site_id",
+                "supplier_id",
+                "customer_id",
+                "role__permissions__content_type__app_label",
+                "role__permissions__codename",
             )
-            scopes.append(GrantScope(perms, grant.site_id, grant.supplier_id, grant.customer_id))
+        )
+        grants: dict[int, tuple[tuple[int | None, int | None, int | None], set[str]]] = {}
+        for pk, site_id, supplier_id, customer_id, app_label, codename in rows:
+            _where, perms = grants.setdefault(pk, ((site_id, supplier_id, customer_id), set()))
+            if codename is not None:
+                perms.add(f"{app_label}.{codename}")
+        scopes = [GrantScope(frozenset(perms), *where) for where, perms in grants.values()]
     user._qdm_grant_scopes = scopes  # type: ignore[union-attr]
     return scopes
 
@@ -101,8 +162,7 @@ def scope_filter(model: type[models.Model], user: Any, action: str) -> Q | None:
 
     Returns ``Q(pk__in=[])`` when nothing is allowed.
     """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
+    check_action(model, action)
     nothing = Q(pk__in=[])
     if user is None or not user.is_authenticated or not user.is_active:
         return nothing

@@ -1,6 +1,9 @@
 """The roles of DESIGN §4 as code. Each role is a Django group whose permissions are kept
 in line with ``ROLES`` after every migrate. Permissions are ``<app>.<action>_<model>``;
-a rule ``(app, model, actions)`` accepts ``"*"`` for app or model."""
+a rule ``(app, model, actions)`` accepts ``"*"`` for app or model. An action is one of
+view/add/change/delete or a custom action the model declares in ``Meta.permissions``
+(``("supplier", "supplierprofile", ("approve",))``); custom actions are scoped like the
+standard ones (see ``querysets``). ``"*"`` actions do not exist: name them."""
 
 from __future__ import annotations
 
@@ -17,6 +20,13 @@ QUALITY_APPS = ("data", "system", "manufacturing", "supplier", "service", "desig
 
 Rule = tuple[str, str, tuple[str, ...]]
 
+#: supplier-quality decisions beyond view/add/change/delete (custom permissions)
+SUPPLIER_DECISIONS: tuple[Rule, ...] = (
+    ("supplier", "supplierprofile", ("approve",)),  # approval status, e-signed
+    ("supplier", "switchingstate", ("approve",)),  # normal → reduced, resumption
+    ("supplier", "scarrequest", ("review", "respond")),  # accept / return SCAR responses
+)
+
 ROLES: dict[str, dict[str, Any]] = {
     "administrator": {
         "label": _("Administrator"),
@@ -24,7 +34,11 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     "chief_quality_officer": {
         "label": _("Chief quality officer"),
-        "rules": [("*", "*", V), *((app, "*", VAC) for app in (*QUALITY_APPS, "cockpit"))],
+        "rules": [
+            ("*", "*", V),
+            *((app, "*", VAC) for app in (*QUALITY_APPS, "cockpit")),
+            *SUPPLIER_DECISIONS,
+        ],
     },
     "site_quality_manager": {
         "label": _("Site quality manager"),
@@ -59,6 +73,7 @@ ROLES: dict[str, dict[str, Any]] = {
         "rules": [
             ("*", "*", V),
             ("supplier", "*", ALL),
+            *SUPPLIER_DECISIONS,
             ("system", "*", VAC),
             ("core", "supplier", VAC),
         ],
@@ -68,9 +83,16 @@ ROLES: dict[str, dict[str, Any]] = {
         "external": "supplier",
         "rules": [
             ("core", "supplier", V),
-            ("supplier", "*", VAC),
+            # portal: read their own records; upload certificates, declare origins on their
+            # receipts and answer SCARs — nothing else of the supplier platform changes
+            ("supplier", "*", V),
+            ("supplier", "certificate", VAC),
+            ("supplier", "coavalue", VA),  # upload certificates of analysis
+            ("supplier", "receipt", ("view", "change")),
+            ("supplier", "scarrequest", ("view", "respond")),
             ("system", "*", V),
             ("data", "unit", V),
+            ("carbon", "supplierfactor", V),  # their own verified carbon factors
         ],  # their own material lots, through the scope
     },
     "customer_user": {
@@ -146,7 +168,12 @@ def role_permissions(role: str, all_permissions: list[tuple[str, str, str, int]]
             and (not codename.startswith("view_") or (app_label, model) in INTERNAL_ONLY)
         ):
             continue
-        action = codename.split("_", 1)[0]
+        suffix = f"_{model}"
+        action = (
+            codename[: -len(suffix)]
+            if codename.endswith(suffix) and len(codename) > len(suffix)
+            else codename.split("_", 1)[0]
+        )
         for rule_app, rule_model, actions in spec["rules"]:
             if rule_app not in ("*", app_label) or rule_model not in ("*", model):
                 continue

@@ -1,4 +1,10 @@
-"""Attachments: files on any record, checked for size and type, hashed, audited."""
+"""Attachments: files on any record, checked for size and type, hashed, audited.
+
+A model whose files must stop changing at some point (an approved document revision, a
+closed record) defines ``attachments_locked(self) -> str | None``: the reason it accepts no
+more files, or None. ``add_attachment`` asks it — on the row locked for update, so a
+concurrent approval cannot slip in between — and refuses with that reason, storing nothing.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +50,17 @@ class AttachmentError(Exception):
         self.message = message
 
 
+def attachments_locked(obj: models.Model) -> str | None:
+    """Why ``obj`` accepts no attachments now (its ``attachments_locked()``), or None."""
+    method = getattr(obj, "attachments_locked", None)
+    if not callable(method):
+        return None
+    reason = method()
+    if not reason:
+        return None
+    return str(_("This record accepts no more attachments.") if reason is True else reason)
+
+
 def attachments_for(obj: models.Model) -> models.QuerySet[Attachment]:
     return Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
@@ -53,7 +70,13 @@ def attachments_for(obj: models.Model) -> models.QuerySet[Attachment]:
 def add_attachment(
     obj: models.Model, upload: UploadedFile, *, actor: Any, description: str = ""
 ) -> Attachment:
-    """Attach ``upload`` to ``obj``. The caller has checked the actor may change ``obj``."""
+    """Attach ``upload`` to ``obj``. The caller has checked the actor may change ``obj``.
+
+    Raises ``AttachmentError`` (nothing stored) for a bad file or when ``obj`` is locked
+    (see ``attachments_locked``)."""
+    reason = attachments_locked(obj)
+    if reason:
+        raise AttachmentError(reason)
     name = PurePath(upload.name or "").name
     extension = PurePath(name).suffix.lower()
     if not name:
@@ -72,6 +95,11 @@ def add_attachment(
     digest = Attachment.digest(upload.chunks())
     upload.seek(0)
     with transaction.atomic():
+        manager: Any = type(obj)._default_manager
+        current = manager.select_for_update().filter(pk=obj.pk).order_by("pk").first()
+        reason = attachments_locked(current) if current is not None else None
+        if reason:  # locked since the caller read it
+            raise AttachmentError(reason)
         attachment = Attachment(
             content_type=ContentType.objects.get_for_model(type(obj)),
             object_id=str(obj.pk),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError
 from django.forms import ModelForm
@@ -49,9 +49,11 @@ def scoped(model: type[models.Model], user: Any, action: str) -> models.QuerySet
 
 def get_scoped_object(model: type[models.Model], user: Any, action: str, pk: Any) -> Any:
     """The object ``pk`` if the user may ``action`` it; 404 otherwise (never 403, which
-    would reveal that it exists)."""
+    would reveal that it exists). ``action`` may be a custom action the model declares;
+    an unknown action is a programming error and raises ``ValueError``, not 404."""
+    queryset = scoped(model, user, action)
     try:
-        return scoped(model, user, action).get(pk=pk)
+        return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("No such record, or it is outside your scope.")) from exc
 
@@ -197,7 +199,7 @@ class ObjectDetailView(BaseObjectView):
 
     def get(self, request: HttpRequest, pk: Any, tab: str = "details") -> HttpResponse:
         obj = self.get_object(pk)
-        from qdm.core.services.attachments import attachments_for
+        from qdm.core.services.attachments import attachments_for, attachments_locked
         from qdm.core.services.audit import history_for
         from qdm.core.workflow import available_transitions
 
@@ -220,9 +222,20 @@ class ObjectDetailView(BaseObjectView):
         if tab == "history":
             context["history"] = history_for(obj)
         context["attachments"] = attachments_for(obj)
+        # why the upload form is not offered (an approved document revision), or None
+        context["attachments_locked"] = attachments_locked(obj)
         if self.ui.extra_context is not None:
             context.update(self.ui.extra_context(obj, request.user))
         return render(request, self.ui.detail_template or self.template_name, context)
+
+
+def add_service_errors(form: ModelForm, exc: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: on the field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class ObjectEditView(BaseObjectView):
@@ -264,6 +277,12 @@ class ObjectEditView(BaseObjectView):
                         "it would fall outside your scope."
                     ),
                 )
+            except ValidationError as exc:
+                # the rules live in the services: their refusals go on the form, and the
+                # transaction has rolled back everything the save did
+                add_service_errors(form, exc)
+            except self.ui.service_errors as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Saved %(record)s.") % {"record": obj})
                 return HttpResponseRedirect(reverse(url_name(self.model, "detail"), args=[obj.pk]))
@@ -319,6 +338,9 @@ class ModelUI:
     saver: Any = None
     #: ``extra_context(obj, user) -> dict`` for a custom detail template
     extra_context: Any = None
+    #: the platform's own refusal exceptions (besides ``ValidationError``) that the edit
+    #: view shows on the form instead of failing
+    service_errors: tuple[type[Exception], ...] = ()
 
     @property
     def editable(self) -> bool:

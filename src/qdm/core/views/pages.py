@@ -29,7 +29,7 @@ from django.views.generic import TemplateView
 from qdm.core.forms import AttachmentForm, SignatureForm
 from qdm.core.middleware import activate_user_language
 from qdm.core.models import Attachment, NotificationDelivery
-from qdm.core.navigation import menu_for
+from qdm.core.navigation import landing_url, menu_for
 from qdm.core.services.attachments import AttachmentError, add_attachment
 from qdm.core.services.notifications import mark_read, retry_delivery
 from qdm.core.views.generic import get_scoped_object, perm_name
@@ -61,6 +61,13 @@ class LoginView(auth_views.LoginView):
         activate_user_language(self.request, user.language)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         return response
+
+    def get_default_redirect_url(self) -> str:
+        """External users land on their portal (when their platform declares one)."""
+        user = self.request.user
+        return (
+            landing_url(user) if user.is_authenticated else None
+        ) or super().get_default_redirect_url()
 
 
 class SetLanguageView(View):
