@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from django.db import transaction
 
 from qdm.core.demo import build_kernel
 from qdm.data.generator import generate
+from qdm.data.generator_facts import EL1_RATES, IV_EVERY, IV_POINTS
 from qdm.data.models import ElResult, FlashTest, ModuleModel, Unit, UnitLink
 from qdm.data.seeds import seed_all
 
@@ -50,12 +52,59 @@ def test_flash_tests_are_physically_consistent() -> None:
 
 def test_el_grades_are_plausible() -> None:
     _generate()
-    grades = Counter(ElResult.objects.values_list("grade", flat=True))
+    final = ElResult.objects.filter(stage="EL2")
+    grades = Counter(final.values_list("grade", flat=True))
     total = sum(grades.values())
     assert total == Unit.objects.filter(kind="module").count()
     assert grades["A"] / total >= 0.90
-    for el in ElResult.objects.exclude(grade="A"):
+    for el in final.exclude(grade="A"):
         assert el.defects
+
+
+def test_el1_before_lamination_and_the_retest_after_rework() -> None:
+    counts = _generate(seed=3)
+    modules = Unit.objects.filter(kind="module").count()
+    el1: dict[str, list[ElResult]] = {}
+    for el in ElResult.objects.filter(stage="EL1").order_by("tested_at"):
+        el1.setdefault(el.serial, []).append(el)
+    el2 = dict(ElResult.objects.filter(stage="EL2").values_list("serial", "tested_at"))
+    flashed = dict(FlashTest.objects.values_list("serial", "tested_at"))
+    assert len(el1) == modules  # every module is EL-tested before lamination
+    reworked = 0
+    for serial, results in el1.items():
+        first = results[0]
+        # before lamination: hours before the flash test and the final EL
+        assert 2 * 3600 <= (flashed[serial] - first.tested_at).total_seconds() <= 5 * 3600
+        assert results[-1].tested_at < flashed[serial] < el2[serial]
+        if first.grade == "A":
+            assert len(results) == 1 and first.defects == []
+            continue
+        reworked += 1
+        # what EL1 finds are the defects it exists for (pv-reference §1.4), and the repaired
+        # module is tested again, clean
+        assert {d["code"] for d in first.defects} <= set(EL1_RATES)
+        assert [r.grade for r in results[1:]] == ["A"] and results[1].defects == []
+    assert reworked == counts["el1_rework"]
+    assert counts["el1_results"] == modules + reworked
+    assert reworked / modules < 0.05  # EL1_RATES sum to 0.8 % per module
+
+
+def test_iv_curves_of_a_sample_match_their_flash_test() -> None:
+    counts = _generate()
+    tests = list(FlashTest.objects.exclude(iv_curve=None))
+    # every IV_EVERY-th module of the run keeps its curve
+    assert len(tests) == counts["iv_curves"] == -(-counts["modules"] // IV_EVERY)
+    for t in tests:
+        v, i = t.iv_curve["v"], t.iv_curve["i"]
+        assert len(v) == len(i) == IV_POINTS + 1
+        assert v[0] == 0 and v[-1] == pytest.approx(t.voc_v, abs=1e-3)
+        assert i[0] == pytest.approx(t.isc_a, abs=1e-3) and i[-1] < 0.01
+        assert all(a <= b for a, b in pairwise(v))
+        assert all(a >= b for a, b in pairwise(i))
+        assert (t.vmp_v, t.imp_a) in zip(v, i, strict=True)
+        # the curve's maximum power is the flash test's Pmax (the MPP is one of its points)
+        power = max(a * b for a, b in zip(v, i, strict=True))
+        assert power == pytest.approx(t.pmax_w, rel=1e-3)
 
 
 def test_genealogy_of_modules_and_pallets() -> None:
@@ -73,7 +122,7 @@ def test_genealogy_of_modules_and_pallets() -> None:
         glass = [u for u in ups if u.material_id and u.material.category.code == "GLASS"]
         assert glass and all(g.supplier.code in glass_suppliers for g in glass)
         assert module.site_id and module.line_id and module.produced_at
-    grade = dict(ElResult.objects.values_list("serial", "grade"))
+    grade = dict(ElResult.objects.filter(stage="EL2").values_list("serial", "grade"))
     for pallet in Unit.objects.filter(kind="pallet"):
         members = list(UnitLink.objects.filter(child=pallet).values_list("parent__code", flat=True))
         assert 1 <= len(members) <= 36

@@ -75,3 +75,36 @@ def test_trace_a_module_and_retrace_from_a_node(
     assert [c.strip() for c in codes] == ["M1", "M2", "M3", "PL1", "PL2", "S1"]
     page.wait_for_load_state("networkidle")
     assert real_errors(browser_errors) == [], "forward trace"
+
+
+def test_flash_test_page_draws_the_iv_curve_and_leads_to_the_trace(
+    login: Any, world: World, browser_errors: Any
+) -> None:
+    from qdm.data.models import FlashTest
+    from tests.data.factories import flash
+    from tests.data.test_flash_pages import CURVE
+
+    build_genealogy(world)
+    test = flash(world, "A", "M1")
+    FlashTest.objects.filter(pk=test.pk).update(iv_curve=CURVE)
+    page = login("eng_a")
+    page.goto("/data/flash-tests/")
+    expect(page.get_by_test_id("iv-spark")).to_have_count(1)
+    with page.expect_navigation():
+        page.get_by_test_id("iv-spark").click()
+    chart = page.get_by_test_id("iv-curve-chart")
+    expect(chart.locator("canvas")).to_have_count(1)
+    expect(chart).to_have_attribute("data-ready", "1")
+    series = page.evaluate(
+        "(el) => echarts.getInstanceByDom(el).getOption().series.map((s) => s.data.length)",
+        chart.element_handle(),
+    )
+    assert series == [len(CURVE["v"]), len(CURVE["v"])]  # current and power
+    page.wait_for_load_state("networkidle")
+    assert real_errors(browser_errors) == [], "flash test page"
+
+    # the serial leads to the module's backward trace
+    with page.expect_navigation():
+        page.get_by_test_id("trace-backward").click()
+    expect(page).to_have_url(re.compile(r"[?&]code=M1(&|$)"))
+    expect(page.locator("#trace-graph canvas")).to_have_count(1)

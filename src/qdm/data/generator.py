@@ -1,8 +1,10 @@
 """Production history for the demo: poly lots → ingots → wafer lots → cell lots (efficiency
 bins) → modules (two cell lots + traced material lots) → pallets of 36 → containers to
 customer projects, with the facts a quality system reads: IV flash tests from pvlib's
-single-diode model, EL2 grades and defects, cell sorter summaries, IQC and process
-measurements. Deterministic for ``ctx.seed`` (one numpy Generator) and a fixed end date.
+single-diode model (with the IV curve of every 25th), EL1 (before lamination, with the
+re-test of what it sent to rework) and EL2 grades and defects, cell sorter summaries, IQC
+and process measurements. Deterministic for ``ctx.seed`` (one numpy Generator, a second
+one for EL1) and a fixed end date.
 
 Scales (``SCALES``): small = 30 days × ≈3 000 modules/day (≈90 000 modules, four module
 bases); medium = 120 days × ≈8 400 modules/day (≈1 000 000 modules, six bases). Module output
@@ -594,7 +596,24 @@ class Generator(FactsMixin):
         self.process()
         counts = {"units": self.units.write(), "links": self.links.write()}
         counts["flash_tests"] = self.write_flash(line, secs, serials, iv)
-        counts["el_results"] = self.write_el(line, secs, serials, grade, defects)
+        counts["el_results"] = self.write_el(line, secs + 240, serials, grade, defects)
+        # EL1 before lamination; what it sends to rework is EL-tested again once repaired
+        grade1, at1, defects1 = self.el1(line, secs)
+        el1 = self.write_el(line, at1, serials, grade1, defects1, stage="EL1")
+        rework = np.flatnonzero(grade1 != "A")
+        el1 += self.write_el(
+            line,
+            at1[rework] + 2_400,
+            serials,
+            np.full(len(rework), "A"),
+            [[] for _ in rework],
+            stage="EL1",
+            indices=rework.tolist(),
+        )
+        counts["el1_results"] = el1
+        counts["el_results"] += el1
+        counts["el1_rework"] = len(rework)
+        counts["iv_curves"] = len(iv["curves"])
         counts["cell_sort_results"] = self.cell_sort()
         stamps = timestamps(np.array([m[2] for m in self.measurements], dtype=np.int64))
         counts["measurements"] = insert(

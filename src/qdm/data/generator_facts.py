@@ -1,6 +1,7 @@
 """The facts half of the demo generator (:mod:`qdm.data.generator`): IV flash tests from
-pvlib's single-diode model, EL2 grades and defects, cell sorter summaries, IQC and process
-measurements, and the bulk ``executemany`` writer they share with the genealogy."""
+pvlib's single-diode model (with the IV curve of a sample of them), EL1 (before lamination)
+and EL2 grades and defects, cell sorter summaries, IQC and process measurements, and the
+bulk ``executemany`` writer they share with the genealogy."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ EL_RATES = {
     "FING": 0.010,
     "DARK": 0.0005,
 }
+#: EL1 (before lamination, pv-reference §1.4): what the pre-lamination EL catches and sends
+#: to rework, per module. The reference gives no EL1 rates ([U]); these are set so that
+#: rework stays below 1 % and the defects are those it lists (cracks, broken and dark cells,
+#: soldering). EL1 findings are repaired, so they do not reappear at EL2.
+EL1_RATES = {
+    "CRK-B": 0.002,
+    "CRK-C": 0.001,
+    "BRK": 0.001,
+    "SOLD": 0.003,
+    "DARK": 0.001,
+}
+#: one flash test in IV_EVERY keeps its IV curve (deterministic: by module index)
+IV_EVERY = 25
+#: points of a stored IV curve: 0 … Voc, denser towards Voc (the knee), plus the MPP
+IV_POINTS = 40
 CELL_IV = {
     "PERC": (0.690, 81.5),
     "TOPCON": (0.724, 83.5),
@@ -100,6 +116,7 @@ class FactsMixin:
 
         n = len(line)
         out = {k: np.zeros(n) for k in ("g", "t", "voc", "isc", "vmp", "imp", "rs", "rsh", "area")}
+        raw_curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         model_of = np.array([self.line_model[i].code for i in line.tolist()]) if n else np.array([])
         for code in sorted(set(model_of.tolist())):
             model = self.models[code]
@@ -131,6 +148,7 @@ class FactsMixin:
                 dp["Adjust"],
             )
             iv = singlediode(*params)
+            raw_curves.update(_curves(idx, params, np.asarray(iv["v_oc"])))
             out["g"][idx], out["t"][idx] = g, t
             out["voc"][idx], out["isc"][idx] = np.asarray(iv["v_oc"]), np.asarray(iv["i_sc"])
             out["vmp"][idx], out["imp"][idx] = np.asarray(iv["v_mp"]), np.asarray(iv["i_mp"])
@@ -152,6 +170,10 @@ class FactsMixin:
             "eff": np.round(pmax / (1000 * out["area"]) * 100, 3),
             "rs": np.round(out["rs"], 4),
             "rsh": np.round(out["rsh"], 2),
+            "curves": {
+                i: iv_curve(v, c, float(vmp[i]), float(imp[i]))
+                for i, (v, c) in sorted(raw_curves.items())
+            },
         }
 
     def el(self, line: np.ndarray) -> tuple[np.ndarray, list[list[dict[str, str]]], np.ndarray]:
@@ -179,6 +201,36 @@ class FactsMixin:
                         }
                     )
         return grade, defects, loss
+
+    def el1(
+        self, line: np.ndarray, secs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[list[dict[str, str]]]]:
+        """EL1 before lamination for every module: the defects it sends to rework (Poisson
+        at EL1_RATES, the line's factor as for EL2), graded with the EL2 rules, 2.5–5 h
+        before the flash test. A second random stream keeps the rest of the history the
+        same as without EL1."""
+        rng = np.random.default_rng((int(self.ctx.seed), 1))
+        n = len(line)
+        factor = rng.lognormal(0, 0.25, len(self.module_lines))[line] if n else np.ones(0)
+        counts = {code: rng.poisson(rate * factor) for code, rate in EL1_RATES.items()}
+        grade = np.full(n, "A")
+        grade[(counts["CRK-B"] > 0) | (counts["DARK"] > 0)] = "B"
+        grade[(counts["CRK-C"] > 0) | (counts["BRK"] > 0) | (counts["SOLD"] > 0)] = "C"
+        at = secs - rng.integers(9_000, 18_000, n) if n else secs
+        defects: list[list[dict[str, str]]] = [[] for _ in range(n)]
+        for code, arr in counts.items():
+            for i in np.flatnonzero(arr).tolist():
+                cells = self.line_model[int(line[i])].cell_count
+                per_string = -(-cells // 6)
+                for _ in range(int(arr[i])):
+                    pos = int(rng.integers(cells))
+                    defects[i].append(
+                        {
+                            "code": code,
+                            "cell": f"{'ABCDEF'[pos // per_string]}{pos % per_string + 1:02d}",
+                        }
+                    )
+        return grade, at, defects
 
     def process(self) -> None:
         """Laminator temperature per module line and hour; firing peak temperature per cell
@@ -261,6 +313,11 @@ class FactsMixin:
             iv[k].tolist()
             for k in ("g", "t", "pmax", "voc", "isc", "vmp", "imp", "ff", "eff", "rs", "rsh")
         ]
+        curve_field = FlashTest._meta.get_field("iv_curve")
+        curves = {
+            i: curve_field.get_db_prep_save(curve, connection)
+            for i, curve in iv.get("curves", {}).items()
+        }
         lines = line.tolist()
         rows = (
             (
@@ -271,6 +328,7 @@ class FactsMixin:
                 station.get(self.module_lines[lines[i]].id),
                 self.stations.get(self.module_lines[lines[i]].id, ""),
                 *(c[i] for c in cols),
+                curves.get(i),
             )
             for i, t in enumerate(timestamps(secs))
         )
@@ -294,6 +352,7 @@ class FactsMixin:
                 "eff_pct",
                 "rs_ohm",
                 "rsh_ohm",
+                "iv_curve",
             ],
             rows,
         )
@@ -305,24 +364,32 @@ class FactsMixin:
         serials: list[str],
         grade: np.ndarray,
         defects: list[list[dict[str, str]]],
+        *,
+        stage: str = "EL2",
+        indices: Sequence[int] | None = None,
     ) -> int:
+        """EL results of ``stage`` tested at ``secs`` (one per module, or for ``indices``
+        only; ``secs``, ``grade`` and ``defects`` are then per index)."""
         field = ElResult._meta.get_field("defects")
         empty = field.get_db_prep_save([], connection)
         lines = line.tolist()
         grades = grade.tolist()
+        which = list(range(len(serials))) if indices is None else list(indices)
+        folder = stage.lower()
+        suffix = "-r" if indices is not None else ""  # a re-test after rework
         rows = (
             (
-                serials[i],
+                serials[m],
                 t,
-                "EL2",
-                grades[i],
-                field.get_db_prep_save(defects[i], connection) if defects[i] else empty,
-                f"el2/{serials[i][:3]}/{str(t)[:10]}/{serials[i]}.jpg",
+                stage,
+                grades[k],
+                field.get_db_prep_save(defects[k], connection) if defects[k] else empty,
+                f"{folder}/{serials[m][:3]}/{str(t)[:10]}/{serials[m]}{suffix}.jpg",
                 "elnet-2.3.1",
-                self.site_id(self.module_lines[lines[i]].code[:3]),
-                self.module_lines[lines[i]].id,
+                self.site_id(self.module_lines[lines[m]].code[:3]),
+                self.module_lines[lines[m]].id,
             )
-            for i, t in enumerate(timestamps(secs + 240))
+            for k, (m, t) in enumerate(zip(which, timestamps(secs), strict=True))
         )
         return insert(
             ElResult,
@@ -339,3 +406,31 @@ class FactsMixin:
             ],
             rows,
         )
+
+
+def _curves(
+    idx: np.ndarray, params: tuple[Any, ...], voc: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The IV curves (volts, amperes on IV_POINTS voltages from 0 to Voc) of the modules of
+    ``idx`` picked for keeping one (every IV_EVERY-th), from their single-diode parameters."""
+    from pvlib.pvsystem import i_from_v
+
+    pick = np.flatnonzero(idx % IV_EVERY == 0)
+    if not len(pick):
+        return {}
+    il, io, rs, rsh, nvth = (
+        np.broadcast_to(np.asarray(p, dtype=float), idx.shape)[pick] for p in params
+    )
+    t = np.linspace(0.0, 1.0, IV_POINTS)
+    volts = voc[pick][:, None] * (1 - (1 - t) ** 1.6)[None, :]
+    amps = i_from_v(volts, il[:, None], io[:, None], rs[:, None], rsh[:, None], nvth[:, None])
+    return {int(idx[k]): (volts[j], np.asarray(amps)[j]) for j, k in enumerate(pick.tolist())}
+
+
+def iv_curve(volts: np.ndarray, amps: np.ndarray, vmp: float, imp: float) -> dict[str, list[float]]:
+    """A stored IV curve: ``{"v": [...], "i": [...]}``, voltage rising from 0 (Isc) to Voc
+    (0 A), the flash test's maximum power point (Vmp, Imp) included, V to mV and I to 0.1 mA."""
+    v = np.round(np.append(volts, vmp), 3)
+    i = np.round(np.maximum(np.append(amps, imp), 0.0), 4)
+    order = np.argsort(v, kind="stable")
+    return {"v": v[order].tolist(), "i": i[order].tolist()}

@@ -45,6 +45,29 @@ def module_model_context(obj: ModuleModel, user: Any) -> dict[str, Any]:
     }
 
 
+def flash_test_context(obj: FlashTest, user: Any) -> dict[str, Any]:
+    """The IV curve for the chart (with the flash test's MPP, Isc and Voc) and the serial's
+    trace page."""
+    curve = None
+    if isinstance(obj.iv_curve, dict) and obj.iv_curve.get("v") and obj.iv_curve.get("i"):
+        curve = {
+            "v": obj.iv_curve["v"],
+            "i": obj.iv_curve["i"],
+            "vmp": obj.vmp_v,
+            "imp": obj.imp_a,
+            "pmax": obj.pmax_w,
+            "voc": obj.voc_v,
+            "isc": obj.isc_a,
+        }
+    return {"iv_curve": curve, "trace_url": t.trace_url(obj.serial)}
+
+
+#: the flash test's fields on its page; the IV curve is drawn, not printed
+FLASH_TEST_FIELDS = tuple(
+    f.name for f in FlashTest._meta.fields if f.name not in {"id", "iv_curve"}
+)
+
+
 def batch_context(obj: IngestBatch, user: Any) -> dict[str, Any]:
     return {"quarantine": obj.quarantine.filter(resolved=False)[:500]}
 
@@ -83,8 +106,23 @@ MODEL_UIS = [
         forms.SpecificationForm,
         saver=save_specification,
     ),
-    ModelUI(FlashTest, t.FlashTestTable, f.FlashTestFilterSet, per_page=100),
-    ModelUI(ElResult, t.ElResultTable, f.ElResultFilterSet, per_page=100),
+    ModelUI(
+        FlashTest,
+        t.FlashTestTable,
+        f.FlashTestFilterSet,
+        per_page=100,
+        detail_fields=FLASH_TEST_FIELDS,
+        detail_template="data/flashtest_detail.html",
+        extra_context=flash_test_context,
+    ),
+    ModelUI(
+        ElResult,
+        t.ElResultTable,
+        f.ElResultFilterSet,
+        per_page=100,
+        detail_template="data/serial_detail.html",
+        extra_context=lambda obj, user: {"trace_url": t.trace_url(obj.serial)},
+    ),
     ModelUI(CellSortResult, t.CellSortResultTable, f.CellSortResultFilterSet, per_page=100),
     ModelUI(Measurement, t.MeasurementTable, f.MeasurementFilterSet, per_page=100),
     ModelUI(

@@ -12,9 +12,10 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import islice
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ class Chunk:
     """Consecutive data rows: ``numbers[i]`` is the file row number of ``rows[i]``."""
 
     rows: list[list[str]]
-    numbers: list[int]
+    numbers: Sequence[int]
 
 
 def inspect(stream: IO[bytes]) -> tuple[str, str, int]:
@@ -130,26 +131,37 @@ class CsvReader(TableReader):
         self.reader = csv.reader(self.text, delimiter=delimiter, skipinitialspace=True)
 
     def chunks(self, size: int) -> Iterator[Chunk]:
-        number = 1
-        rows: list[list[str]] = []
-        numbers: list[int] = []
+        """Blocks of ``size`` records straight from the C reader (no Python loop per row
+        unless the block holds a blank row)."""
+        number = 1  # the row number of the last record read (the header is row 1)
+        reader = self.reader
         try:
-            for row in self.reader:
-                number += 1
-                if not row or (len(row) == 1 and not row[0].strip()):
+            while True:
+                block = list(islice(reader, size))
+                if not block:
+                    break
+                first = number + 1
+                number += len(block)
+                if min(map(len, block)) > 1:  # a blank row reads as [] or [""]
+                    yield Chunk(block, range(first, number + 1))
                     continue
-                rows.append(row)
-                numbers.append(number)
-                if len(rows) >= size:
+                rows: list[list[str]] = []
+                numbers: list[int] = []
+                for row_number, row in enumerate(block, first):
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    rows.append(row)
+                    numbers.append(row_number)
+                if rows:
                     yield Chunk(rows, numbers)
-                    rows, numbers = [], []
         except csv.Error as exc:
+            # the records of the unfinished block are lost: name the file line instead
+            # (the same as the row number unless a quoted value spans lines)
             raise UnreadableFile(
                 "unreadable_file",
-                _("Row %(row)s cannot be read: %(error)s") % {"row": number, "error": exc},
+                _("Row %(row)s cannot be read: %(error)s")
+                % {"row": reader.line_num + 1, "error": exc},
             ) from exc
-        if rows:
-            yield Chunk(rows, numbers)
 
     def position(self) -> int:
         try:

@@ -29,7 +29,7 @@ from qdm.data.ingest.hooks import batch_stored
 from qdm.data.ingest.profiles import KINDS, SPECS, Mapping, UnknownProfile, resolve_mapping
 from qdm.data.ingest.readers import Chunk, TableReader, UnreadableFile, open_table
 from qdm.data.ingest.validate import ChunkResult, ChunkValidator, Lookups
-from qdm.data.ingest.writer import FactWriter
+from qdm.data.ingest.writer import FactWriter, bulk_cache
 
 CHUNK_ROWS = 10_000
 MAX_ERRORS = 1_000
@@ -296,11 +296,12 @@ def _store(
     """Insert the valid rows; move rows whose key an earlier chunk of the same file stored
     to the invalid ones. Returns (stored, duplicates of rows stored before this batch)."""
     before = writer.max_id()
-    stored = writer.insert(result.params)
-    conflicts = len(result.params) - stored
+    stored = writer.insert_columns(result.columns)
+    conflicts = len(result) - stored
     if not conflicts:
         return stored, 0
-    earlier = writer.stored_by_batch(result.keys, before)
+    keys = result.keys
+    earlier = writer.stored_by_batch(keys, before)
     in_file = 0
     if earlier:
         message = _("The same %(key)s appears earlier in the file.") % {
@@ -309,7 +310,7 @@ def _store(
         column = validator.spec.key[0]
         header = validator.mapping.headers[validator.mapping.index[column]]
         numbers = chunk.numbers
-        for position, key in enumerate(result.keys):
+        for position, key in enumerate(keys):
             if key in earlier:
                 i = result.valid_rows[position]
                 result.invalid[i] = [
@@ -345,7 +346,7 @@ def _run(
     collecting = gc.isenabled()
     gc.disable()  # millions of short-lived tuples: the cyclic collector only costs time
     try:
-        with transaction.atomic() if strict else nullcontext():
+        with bulk_cache(), transaction.atomic() if strict else nullcontext():
             for chunk in chunks:
                 result = validator.validate(chunk)
                 summary.rows += len(chunk.rows)

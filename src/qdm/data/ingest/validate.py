@@ -55,13 +55,30 @@ class Lookups:
 
 @dataclass
 class ChunkResult:
-    """Valid rows ready for the writer and the rejected rows with their errors."""
+    """Valid rows ready for the writer and the rejected rows with their errors.
 
-    params: list[tuple[Any, ...]]
-    keys: list[tuple[Any, ...]]
+    The valid rows are kept column by column (``columns``, in
+    :attr:`ChunkValidator.db_columns` order; ``key_columns`` the natural key's): no tuple
+    per row is built unless someone asks for :attr:`params` or :attr:`keys`."""
+
+    columns: list[list[Any]]
+    key_columns: list[list[Any]]
     valid_rows: list[int]  # index in the chunk of each valid row
     invalid: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     originals: dict[int, list[str]] = field(default_factory=dict)  # rows of the wrong width
+
+    def __len__(self) -> int:
+        return len(self.valid_rows)
+
+    @property
+    def params(self) -> list[tuple[Any, ...]]:
+        """The valid rows as insert parameter tuples."""
+        return list(zip(*self.columns, strict=True)) if self.valid_rows else []
+
+    @property
+    def keys(self) -> list[tuple[Any, ...]]:
+        """The natural key of each valid row."""
+        return list(zip(*self.key_columns, strict=True)) if self.valid_rows else []
 
 
 class _Errors:
@@ -248,7 +265,8 @@ class ChunkValidator:
         n = len(rows)
         width = self.mapping.width
         errors = _Errors(self.mapping, chunk)
-        ragged = [i for i, r in enumerate(rows) if len(r) != width]
+        widths = set(map(len, rows))
+        ragged = [i for i, r in enumerate(rows) if len(r) != width] if widths - {width} else []
         originals = {i: rows[i] for i in ragged}
         for i in ragged:
             errors.add(
@@ -261,6 +279,7 @@ class ChunkValidator:
             rows[i] = (rows[i] + [""] * width)[:width]
         columns = list(zip(*rows, strict=True)) if n else [() for _ in range(width)]
         values: dict[str, list[Any]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
         sites = self._sites(columns, n, errors)
         values["site"] = sites
         for column in self.columns:
@@ -277,12 +296,13 @@ class ChunkValidator:
         key_lists = [values[name] for name in self.spec.key]
         if bad:
             mask = [i not in bad for i in range(n)]
-            params = list(compress(zip(*ordered, strict=True), mask))
-            keys = list(compress(zip(*key_lists, strict=True), mask))
-        else:
-            params = list(zip(*ordered, strict=True))
-            keys = list(zip(*key_lists, strict=True))
-        if len(set(keys)) != len(keys):
+            ordered = [list(compress(column, mask)) for column in ordered]
+            key_lists = [list(compress(column, mask)) for column in key_lists]
+        # the same key twice in the chunk? (a first key column without repeats — serials —
+        # answers that without building a tuple per row)
+        first = key_lists[0] if key_lists else []
+        keys = list(zip(*key_lists, strict=True)) if len(set(first)) != len(first) else None
+        if keys is not None and len(set(keys)) != len(keys):
             seen: set[tuple[Any, ...]] = set()
             keep = []
             message = _("The same %(key)s appears earlier in the file.") % {
@@ -295,10 +315,10 @@ class ChunkValidator:
                 else:
                     seen.add(key)
                     keep.append(True)
-            params = list(compress(params, keep))
-            keys = list(compress(keys, keep))
+            ordered = [list(compress(column, keep)) for column in ordered]
+            key_lists = [list(compress(column, keep)) for column in key_lists]
             valid = list(compress(valid, keep))
-        return ChunkResult(params, keys, valid, errors.by_row, originals)
+        return ChunkResult(ordered, key_lists, valid, errors.by_row, originals)
 
     @property
     def db_columns(self) -> list[str]:
@@ -440,10 +460,12 @@ class ChunkValidator:
             clean = floats
         else:
             clean = arr.tolist()
+        self._arrays[name] = arr
         if missing is not None or bad is not None:
             holes = (missing if missing is not None else False) | (
                 bad if bad is not None else False
             )
+            self._arrays[name] = np.where(holes, math.nan, arr)
             clean = [None if hole else v for v, hole in zip(clean, holes.tolist(), strict=True)]
             if column.type == "int" and not column.required:
                 clean = [0 if v is None else v for v in clean]
@@ -526,11 +548,27 @@ class ChunkValidator:
                 if column.type == "line"
                 else _("Unknown station %(code)s at this site.")
             )
-            keys = list(zip(sites, texts, strict=True))
-            resolved = {
-                k: table.get((k[0], k[1].upper())) for k in set(keys) if k[1] and k[0] is not None
-            }
-        out = [resolved.get(k) for k in keys]
+            one_site = set(sites)
+            if len(one_site) == 1:  # the usual file: one site, codes resolved by text alone
+                site = next(iter(one_site))
+                keys = texts
+                resolved = (
+                    {t: table.get((site, t.upper())) for t in set(texts) if t}
+                    if site is not None
+                    else {}
+                )
+            else:
+                keys = list(zip(sites, texts, strict=True))
+                resolved = {
+                    k: table.get((k[0], k[1].upper()))
+                    for k in set(keys)
+                    if k[1] and k[0] is not None
+                }
+        distinct = set(keys) if len(resolved) <= 1 else None
+        if distinct is not None and len(distinct) == 1:
+            out = [resolved.get(next(iter(distinct)))] * len(keys)
+        else:
+            out = list(map(resolved.get, keys))
         unknown = {k for k, v in resolved.items() if v is None}
         if unknown:
             for i, k in enumerate(keys):
@@ -538,28 +576,40 @@ class ChunkValidator:
                     errors.add(i, column.name, code, code_msg % {"code": texts[i]})
         return out
 
+    def _array(self, values: dict[str, list[Any]], name: str) -> np.ndarray:
+        """The float64 values of a number column (NaN where missing or bad)."""
+        arr = self._arrays.get(name)
+        return arr if arr is not None else np.array(values[name], dtype=np.float64)
+
     def _flash_checks(self, values: dict[str, list[Any]], errors: _Errors) -> None:
         # a station brings its line; a station on another line than the row's is an error
         stations = values["station"]
         if stations and (stations[0] is not None or any(stations)):
-            pairs = list(zip(values["line"], stations, strict=True))
+            n = len(stations)
             merged: dict[tuple[Any, Any], tuple[Any, Any, bool]] = {}
-            for line, found in set(pairs):
+            for line, found in set(zip(values["line"], stations, strict=True)):
                 if found is None:
                     merged[(line, found)] = (line, None, True)
                 else:
                     merged[(line, found)] = (line or found[1], found[0], line in (None, found[1]))
-            values["line"] = [merged[p][0] for p in pairs]
-            values["station"] = [merged[p][1] for p in pairs]
+            if len(merged) == 1:  # one line and station for the whole chunk
+                (line, station, _ok), pairs = next(iter(merged.values())), None
+                values["line"], values["station"] = [line] * n, [station] * n
+            else:
+                pairs = list(zip(values["line"], stations, strict=True))
+                values["line"] = [merged[p][0] for p in pairs]
+                values["station"] = [merged[p][1] for p in pairs]
             if not all(m[2] for m in merged.values()):
                 message = _("The station is not on the row's line.")
-                for i, p in enumerate(pairs):
-                    if not merged[p][2]:
-                        errors.add(i, "station", "unknown_station", message)
-        pmax = np.array(values["pmax_w"], dtype=np.float64)
-        product = np.array(values["vmp_v"], dtype=np.float64) * np.array(
-            values["imp_a"], dtype=np.float64
-        )
+                wrong = (
+                    range(n)
+                    if pairs is None
+                    else [i for i, p in enumerate(pairs) if not merged[p][2]]
+                )
+                for i in wrong:
+                    errors.add(i, "station", "unknown_station", message)
+        pmax = self._array(values, "pmax_w")
+        product = self._array(values, "vmp_v") * self._array(values, "imp_a")
         with np.errstate(invalid="ignore"):
             mismatch = np.abs(pmax - product) > PMAX_TOLERANCE * np.abs(pmax)
         if mismatch.any():

@@ -16,9 +16,13 @@ by several paths is reported once, at its smallest depth.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from qdm.data.models import Unit, UnitLink
 
@@ -91,6 +95,102 @@ def walk(unit_id: int, direction: str, max_depth: int = MAX_DEPTH) -> list[Reach
         rows = list(map(Reached._make, cursor.fetchall()))
     rows.sort(key=lambda r: (r.depth, r.kind, r.code))
     return rows
+
+
+#: the keys of a detail row, as ``Unit.objects.values(*DETAIL_FIELDS)`` would name them
+DETAIL_FIELDS = (
+    "id", "code", "kind", "supplier_lot", "project", "efficiency_bin", "quantity",
+    "produced_at", "material__code", "material__name", "material__name_en",
+    "supplier__code", "supplier__name", "supplier__name_en", "site__code", "line__code",
+    "customer__code", "customer__name", "customer__name_en",
+)  # fmt: skip
+
+
+def _detailed_sql(direction: str) -> str:
+    """The walk joined to the details of every unit it reaches, the start included (depth
+    0): one statement instead of a walk and an ORM query per chunk of ids."""
+    quote = connection.ops.quote_name
+    opts = Unit._meta
+
+    def table(name: str) -> tuple[str, str]:
+        related = opts.get_field(name).related_model._meta  # type: ignore[union-attr]
+        return quote(related.db_table), quote(related.pk.column)
+
+    def col(name: str) -> str:
+        return "u." + quote(opts.get_field(name).column)
+
+    select = (
+        "u.id, u.code, u.kind, {supplier_lot}, {project}, {efficiency_bin}, {quantity},"
+        " {produced_at}, mt.code, mt.name, mt.name_en, sp.code, sp.name, sp.name_en,"
+        " st.code, ln.code, cu.code, cu.name, cu.name_en,"
+        " {site}, {supplier}, {customer}, m.depth"
+    ).format(
+        **{
+            name: col(name)
+            for name in ("supplier_lot", "project", "efficiency_bin", "quantity", "produced_at")
+        },
+        site=col("site"),
+        supplier=col("supplier"),
+        customer=col("customer"),
+    )
+    joins = "".join(
+        " LEFT JOIN {0} {2} ON {2}.{1} = {3}".format(*table(name), alias, col(name))
+        for name, alias in (
+            ("material", "mt"),
+            ("supplier", "sp"),
+            ("site", "st"),
+            ("line", "ln"),
+            ("customer", "cu"),
+        )
+    )
+    # identifiers from the models' metadata only; the values are parameters
+    return (
+        _walk_sql(direction)  # noqa: S608
+        + f" SELECT {select}"
+        + " FROM (SELECT id, MIN(depth) AS depth FROM walk GROUP BY id) m"
+        + f" JOIN {quote(opts.db_table)} u ON u.id = m.id{joins}"
+    )
+
+
+def _aware(value: Any) -> Any:
+    """A datetime column read through the raw cursor as the ORM would return it: SQLite
+    hands back a naive datetime (or text under an expression), PostgreSQL an aware one."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = parse_datetime(str(value))
+    if settings.USE_TZ and value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, connection.timezone)
+    return value
+
+
+def walk_with_details(
+    unit_id: int, direction: str, max_depth: int = MAX_DEPTH
+) -> tuple[dict[str, Any] | None, list[Reached], dict[int, dict[str, Any]]]:
+    """:func:`walk` plus the detail row (keys :data:`DETAIL_FIELDS`) of the start and of
+    every unit reached, in one statement. Returns ``(start details, reached, details by
+    id)``; the details are unscoped — the caller keeps only those the user may see."""
+    with connection.cursor() as cursor:
+        cursor.execute(_detailed_sql(direction), [unit_id, max_depth])
+        rows = cursor.fetchall()
+    width = len(DETAIL_FIELDS)
+    start: dict[str, Any] | None = None
+    reached: list[Reached] = []
+    details: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        detail = dict(zip(DETAIL_FIELDS, row[:width], strict=True))
+        detail["produced_at"] = _aware(detail["produced_at"])
+        uid = detail["id"]
+        if uid == unit_id:
+            start = detail
+            continue
+        site_id, supplier_id, customer_id, depth = row[width:]
+        reached.append(
+            Reached(uid, detail["kind"], detail["code"], site_id, supplier_id, customer_id, depth)
+        )
+        details[uid] = detail
+    reached.sort(key=lambda r: (r.depth, r.kind, r.code))
+    return start, reached, details
 
 
 def edges(unit_id: int, direction: str, max_depth: int = MAX_DEPTH) -> list[tuple[int, int]]:

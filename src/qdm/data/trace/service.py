@@ -62,14 +62,7 @@ def _units(user: Any) -> Any:
 
 def find_unit(code: str, user: Any = None) -> Unit:
     code = (code or "").strip()
-    unit = (
-        _units(user)
-        .select_related("site", "line", "material", "supplier")
-        .filter(code=code)
-        .first()
-        if code
-        else None
-    )
+    unit = _units(user).filter(code=code).first() if code else None
     if unit is None:
         raise UnitNotFound(code)
     return unit
@@ -150,12 +143,7 @@ def kind_label(kind: str) -> str:
         return kind
 
 
-_DETAIL_FIELDS = (
-    "id", "code", "kind", "supplier_lot", "project", "efficiency_bin", "quantity",
-    "produced_at", "material__code", "material__name", "material__name_en",
-    "supplier__code", "supplier__name", "supplier__name_en", "site__code", "line__code",
-    "customer__code", "customer__name", "customer__name_en",
-)  # fmt: skip
+_DETAIL_FIELDS = queries.DETAIL_FIELDS
 
 
 def _local_name(name: str | None, name_en: str | None) -> str | None:
@@ -306,19 +294,21 @@ def backward(code: str, user: Any = None) -> Trace:
     """Every upstream unit of ``code`` with its depth; for the unit itself its latest flash
     test and EL result and the process measurements of its line within ±PROCESS_WINDOW."""
     start = find_unit(code, user)
-    reached = queries.walk(start.pk, "backward")
+    own, reached, found = queries.walk_with_details(start.pk, "backward")
     visible = visible_ids(user, reached)
-    details = _details(visible)
+    details = {uid: found[uid] for uid in visible}
+    if own is None:  # pragma: no cover - the unit was deleted between the two queries
+        raise UnitNotFound(code)
     upstream = [
         unit_row(details[r.id], r.depth) if r.id in visible else restricted_row(r.kind, r.depth)
         for r in reached
     ]
-    trace = Trace("backward", start, reached, visible, {}, details)
+    trace = Trace("backward", start, reached, visible, {}, details | {start.pk: own})
     trace.payload = {
         "serial": start.code,
         "kind": start.kind,
-        "site": start.site.code if start.site_id else None,
-        "line": start.line.code if start.line_id else None,
+        "site": own["site__code"],
+        "line": own["line__code"],
         "produced_at": _iso(start.produced_at),
         "upstream": upstream,
         "restricted": trace.restricted_counts(),
@@ -441,7 +431,7 @@ def graph(trace: Trace) -> dict[str, Any]:
     unit of a kind with at most GRAPH_MAX_PER_KIND units, one aggregate node per larger
     kind. Units outside the user's scope are anonymous ("restricted") nodes."""
     start = trace.start
-    first = _details([start.pk])[start.pk]
+    first = trace.details.get(start.pk) or _details([start.pk])[start.pk]
     nodes: dict[Any, dict[str, Any]] = {start.pk: _node("n0", first, start.kind, 0, start=True)}
     by_kind = Counter(r.kind for r in trace.reached)
     aggregate = (
