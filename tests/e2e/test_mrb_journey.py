@@ -89,3 +89,44 @@ def test_mrb_disposition_is_proposed_and_e_signed_in_the_browser(
     expect(page.get_by_test_id("dispositions")).to_contain_text("Approved")
     errors = [m for m in browser_errors.messages if not FAVICON_404.search(m)]
     assert errors == []
+
+
+def test_a_hold_with_downstream_units_blocks_the_pallet_at_the_oqc_desk(
+    login: Any, world: World, browser_errors: Any
+) -> None:
+    """Hold a glass lot with "include downstream units" in the form: the page shows how many
+    modules and pallets came with it, and the OQC desk refuses to ship the pallet."""
+    from qdm.data.models import Unit, UnitLink
+    from tests.manufacturing.test_inspection_builders import released_pallet
+
+    lot = glass_lot(world, "A", code="GLS-LOT-DS")
+    released_pallet(world, "PAL-E2E-1", ["E2E-M1", "E2E-M2"])
+    for serial in ("E2E-M1", "E2E-M2"):
+        UnitLink.objects.create(parent=lot, child=Unit.objects.get(code=serial))
+    page = login("eng_a")
+    page.goto("/manufacturing/holds/add/")
+    page.select_option("#id_site", str(world.site_a.pk))
+    page.fill("#id_unit_codes", "GLS-LOT-DS")
+    page.check("#id_include_downstream")
+    page.fill("#id_quantity", "1000")
+    page.fill("#id_reason", "Bubbles in the glass")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Save", re.I)).click()
+    expect(page.get_by_test_id("downstream-count")).to_contain_text("Includes 3 downstream units")
+    expect(page.get_by_test_id("held-count")).to_contain_text("4 units")
+    expect(page.get_by_test_id("held-units")).to_contain_text("PAL-E2E-1")
+
+    page.goto("/manufacturing/oqc/")
+    page.fill("[data-testid=ship-form] [name=shipment]", "CNT-E2E-1")
+    page.fill("[data-testid=ship-form] [name=units]", "PAL-E2E-1")
+    with page.expect_navigation():
+        page.locator("[data-testid=ship-form] button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("Held material cannot be shipped: PAL-E2E-1")
+    assert not Unit.objects.filter(code="CNT-E2E-1").exists()
+    # the refused form answers 400 on purpose; nothing else may fail
+    errors = [
+        m
+        for m in browser_errors.messages
+        if not FAVICON_404.search(m) and "400 (Bad Request) @ {'url': 'http" not in m
+    ]
+    assert errors == []

@@ -65,3 +65,27 @@ def test_the_chart_page_draws_and_lists_the_units_behind_a_violation(
     page.wait_for_load_state("networkidle")
     errors = [m for m in browser_errors.messages if not FAVICON_404.search(m)]
     assert errors == []
+
+
+def test_an_open_alert_is_acknowledged_on_the_violation_page(
+    login: Any, world: World, browser_errors: Any
+) -> None:
+    from qdm.manufacturing.models import SpcViolation
+
+    config = frozen_chart(world)
+    new_points(world, config, [0.2, 3.6])
+    [violation] = evaluate_new_points(config)
+    page = login("eng_a")
+    page.goto("/manufacturing/spc-violations/?open_alert=true")
+    page.get_by_role("link", name=re.compile(violation.point_time.strftime("%Y"))).first.click()
+    expect(page.get_by_test_id("open-alert")).to_be_visible()
+    page.fill("[data-testid=acknowledge-form] input[name=note]", "Recipe restored, checked")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("body")).to_contain_text("Violation acknowledged.")
+    expect(page.get_by_test_id("open-alert")).to_have_count(0)
+    violation = SpcViolation.objects.get(pk=violation.pk)
+    assert violation.acknowledgement == "Recipe restored, checked"
+    assert violation.acknowledged_by == world.user("eng_a")
+    errors = [m for m in browser_errors.messages if "favicon" not in m]
+    assert errors == []

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,7 +16,7 @@ from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
-from qdm.manufacturing import api_quality
+from qdm.manufacturing import api_quality, api_yield
 from qdm.manufacturing.filtersets import SpcChartConfigFilterSet, SpcViolationFilterSet
 from qdm.manufacturing.models import SpcAnnotation, SpcChartConfig, SpcViolation
 from qdm.manufacturing.services.charts import cached_chart
@@ -35,6 +36,9 @@ class SpcChartConfigSerializer(StrictModelSerializer):
             "name",
             "characteristic",
             "line",
+            "site",
+            "supplier",
+            "material",
             "chart_type",
             "subgroup_size",
             "rule_set",
@@ -48,6 +52,7 @@ class SpcChartConfigSerializer(StrictModelSerializer):
             "baseline_points",
             "limits_frozen_at",
             "open_nc_on_violation",
+            "hold_on_violation",
             "notify",
             "status",
             "last_evaluated_at",
@@ -129,18 +134,34 @@ class SpcViolationSerializer(StrictModelSerializer):
             "subjects",
             "value",
             "nonconformity",
+            "hold",
             "detected_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledgement",
         ]
         read_only_fields = fields
 
 
 class SpcViolationViewSet(ScopedModelViewSet):
+    """Violations (read only); ``?open_alert=true`` lists the unacknowledged ones;
+    ``POST {id}/acknowledge/`` with an optional ``note`` closes the alert."""
+
     scoped_model = SpcViolation
     queryset = SpcViolation.objects.all()
     serializer_class = SpcViolationSerializer
     filterset_class = SpcViolationFilterSet
     ordering = ("-point_time",)
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return api_quality.refuse_create(_("Violations are recorded by the evaluation."))
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: Any = None) -> Response:
+        violation = get_scoped_object(SpcViolation, request.user, "view", pk)
+        violation = api_quality.acknowledge(request, violation)
+        return Response(SpcViolationSerializer(violation).data)
 
 
 class SpcAnnotationSerializer(StrictModelSerializer):
@@ -172,3 +193,5 @@ ROUTES = [
     ("manufacturing/spc-annotations", SpcAnnotationViewSet),
     *api_quality.ROUTES,
 ]
+# plain paths (not resources) for the API router
+API_URLS = [*api_yield.API_URLS]

@@ -3,7 +3,7 @@ their refusals answer 400 ``invalid`` with the service's message, nothing saved.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,27 +44,41 @@ def service_errors() -> Iterator[None]:
         raise ApiError(ErrorCode.INVALID, str(exc)) from exc
 
 
-class ServiceViewSet(ScopedModelViewSet):
-    """``create(data, user)`` and ``update(instance, data, user)`` call the services."""
+def refuse_create(message: str) -> Response:
+    """POST on a list whose records are made by a service elsewhere: 405."""
+    raise ApiError(ErrorCode.METHOD_NOT_ALLOWED, message, status_code=405)
 
-    create_with: Callable[..., Any]
-    update_with: Callable[..., Any] | None = None
+
+class AcknowledgeRequest(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+def acknowledge(request: Request, violation: Any) -> Any:
+    """``POST spc-violations/{id}/acknowledge/``: close an open SPC alert."""
+    from qdm.core.api.errors import service_errors as kernel_errors
+    from qdm.manufacturing.services.spc_reaction import acknowledge_violation
+
+    body = AcknowledgeRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    with kernel_errors():
+        return acknowledge_violation(
+            violation, actor=request.user, note=body.validated_data.get("note", "")
+        )
+
+
+class ServiceViewSet(ScopedModelViewSet):
+    """The kernel convention (``create_service(*, actor, **data)`` and
+    ``update_service(instance, *, actor, **data)`` class attributes, see
+    ``qdm.core.api.views``), with the manufacturing services' refusals (``HoldError``,
+    ``InspectionError``, ``BinningError``) answered as 400 ``invalid``, nothing saved."""
 
     def perform_create(self, serializer: Any) -> None:
         with service_errors():
-            instance = type(self).create_with(dict(serializer.validated_data), self.request.user)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
+            super().perform_create(serializer)
 
     def perform_update(self, serializer: Any) -> None:
         with service_errors():
-            update = type(self).update_with
-            assert update is not None
-            instance = update(
-                serializer.instance, dict(serializer.validated_data), self.request.user
-            )
-            serializer.instance = instance
-            self._check_scope(instance, "change")
+            super().perform_update(serializer)
 
 
 # --- inspection ----------------------------------------------------------------------------
@@ -98,13 +112,8 @@ class InspectionPlanViewSet(WorkflowViewSetMixin, ServiceViewSet):
     filterset_class = f.InspectionPlanFilterSet
     ordering = ("code", "-version")
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        return inspection.create_plan(actor=user, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        return inspection.update_plan(instance, actor=user, **data)
+    create_service = inspection.create_plan
+    update_service = inspection.update_plan
 
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request: Request, pk: Any = None) -> Response:
@@ -136,6 +145,10 @@ class InspectionPlanLineSerializer(StrictModelSerializer):
         ]
 
 
+def _update_plan_line(instance: Any, *, actor: Any, **data: Any) -> Any:
+    return inspection.save_plan_line(actor=actor, instance=instance, **data)
+
+
 class InspectionPlanLineViewSet(ServiceViewSet):
     scoped_model = InspectionPlanLine
     queryset = InspectionPlanLine.objects.all()
@@ -143,13 +156,8 @@ class InspectionPlanLineViewSet(ServiceViewSet):
     filterset_class = f.InspectionPlanLineFilterSet
     ordering = ("plan", "sequence")
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        return inspection.save_plan_line(actor=user, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        return inspection.save_plan_line(actor=user, instance=instance, **data)
+    create_service = inspection.save_plan_line
+    update_service = _update_plan_line
 
 
 class InspectionRecordSerializer(StrictModelSerializer):
@@ -207,6 +215,17 @@ def _lot_unit(data: dict[str, Any], user: Any, plan: Any) -> Any:
     return holds.resolve_units([code], user, site=plan.site)[0]
 
 
+def _open_lot(*, actor: Any, plan: Any, **data: Any) -> Any:
+    unit = _lot_unit(data, actor, plan)
+    return inspection.open_inspection_lot(actor=actor, plan=plan, unit=unit, **data)
+
+
+def _update_lot(instance: Any, *, actor: Any, **data: Any) -> Any:
+    if "unit_code" in data:
+        data["unit"] = _lot_unit(data, actor, instance.plan)
+    return inspection.update_inspection_lot(instance, actor=actor, **data)
+
+
 class InspectionLotViewSet(WorkflowViewSetMixin, ServiceViewSet):
     """Inspection lots; ``POST {id}/results/`` with ``[{"characteristic", "sample",
     "result"}]``; ``POST {id}/transition/`` with ``complete`` judges the lot."""
@@ -217,17 +236,8 @@ class InspectionLotViewSet(WorkflowViewSetMixin, ServiceViewSet):
     filterset_class = f.InspectionLotFilterSet
     ordering = ("-inspected_at",)
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        plan = data.pop("plan")
-        unit = _lot_unit(data, user, plan)
-        return inspection.open_inspection_lot(actor=user, plan=plan, unit=unit, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        if "unit_code" in data:
-            data["unit"] = _lot_unit(data, user, instance.plan)
-        return inspection.update_inspection_lot(instance, actor=user, **data)
+    create_service = _open_lot
+    update_service = _update_lot
 
     @action(detail=True, methods=["get", "post"])
     def results(self, request: Request, pk: Any = None) -> Response:
@@ -264,6 +274,8 @@ class HoldSerializer(StrictModelSerializer):
             "units",
             "unit_codes",
             "quantity",
+            "include_downstream",
+            "downstream_count",
             "status",
             "held_by",
             "held_at",
@@ -273,11 +285,16 @@ class HoldSerializer(StrictModelSerializer):
             "number",
             "source",
             "supplier",
+            "downstream_count",
             "status",
             "held_by",
             "held_at",
             "closed_at",
         ]
+
+
+def _place_hold(*, actor: Any, unit_codes: Any = (), **data: Any) -> Any:
+    return holds.place_hold(actor=actor, unit_codes=list(unit_codes), **data)
 
 
 class HoldViewSet(WorkflowViewSetMixin, ServiceViewSet):
@@ -289,14 +306,8 @@ class HoldViewSet(WorkflowViewSetMixin, ServiceViewSet):
     filterset_class = f.HoldFilterSet
     ordering = ("-held_at",)
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        data.setdefault("unit_codes", [])
-        return holds.place_hold(actor=user, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        return holds.update_hold(instance, actor=user, **data)
+    create_service = _place_hold
+    update_service = holds.update_hold
 
 
 class MrbDispositionSerializer(StrictModelSerializer):
@@ -322,6 +333,10 @@ class MrbDispositionSerializer(StrictModelSerializer):
         read_only_fields = ["status", "proposed_by", "proposed_at"]
 
 
+def _propose_disposition(*, actor: Any, hold: Any, **data: Any) -> Any:
+    return holds.propose_disposition(hold, actor=actor, **data)
+
+
 class MrbDispositionViewSet(WorkflowViewSetMixin, ServiceViewSet):
     """MRB dispositions; ``POST {id}/transition/`` with ``approve`` (e-signed)."""
 
@@ -331,13 +346,8 @@ class MrbDispositionViewSet(WorkflowViewSetMixin, ServiceViewSet):
     filterset_class = f.MrbDispositionFilterSet
     ordering = ("-proposed_at",)
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        return holds.propose_disposition(data.pop("hold"), actor=user, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        return holds.update_disposition(instance, actor=user, **data)
+    create_service = _propose_disposition
+    update_service = holds.update_disposition
 
 
 # --- OQC -------------------------------------------------------------------------------------
@@ -357,6 +367,10 @@ class BinningRuleSerializer(StrictModelSerializer):
         ]
 
 
+def _update_binning_rule(instance: Any, *, actor: Any, **data: Any) -> Any:
+    return binning.save_binning_rule(actor=actor, instance=instance, **data)
+
+
 class BinningRuleViewSet(ServiceViewSet):
     scoped_model = BinningRule
     queryset = BinningRule.objects.all()
@@ -364,13 +378,8 @@ class BinningRuleViewSet(ServiceViewSet):
     filterset_class = f.BinningRuleFilterSet
     ordering = ("module_model__code",)
 
-    @staticmethod
-    def create_with(data: dict[str, Any], user: Any) -> Any:
-        return binning.save_binning_rule(actor=user, **data)
-
-    @staticmethod
-    def update_with(instance: Any, data: dict[str, Any], user: Any) -> Any:
-        return binning.save_binning_rule(actor=user, instance=instance, **data)
+    create_service = binning.save_binning_rule
+    update_service = _update_binning_rule
 
 
 class ModuleReleaseSerializer(StrictModelSerializer):

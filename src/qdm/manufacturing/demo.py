@@ -1,6 +1,9 @@
 """Demo SPC charts: laminator temperature (I-MR), firing peak temperature (X̄-R of 4) and
 emitter sheet resistance (EWMA) on the first lines that have data, limits frozen from
-their first week with an e-signature, then evaluated so that violations exist.
+their first week with an e-signature, then evaluated so that violations exist. The first
+chart opens a nonconformity and holds what was made since the last good point; the
+oldest violations of the others are acknowledged by the engineer. An IQC chart watches
+the thickness of the main glass supplier's 3.2 mm glass at one site (supplier × material).
 
 Then inspection, holds and OQC (:func:`build_quality`): a binning rule per module model,
 an e-signed IQC plan for 3.2 mm front glass at the first site with glass lots, an inspection
@@ -20,7 +23,7 @@ from qdm.core.demo import DEMO_PASSWORD
 from qdm.core.models import Line
 from qdm.core.workflow import transition
 from qdm.data.models import Characteristic, Measurement
-from qdm.manufacturing.models import SpcChartConfig
+from qdm.manufacturing.models import SpcChartConfig, SpcViolation
 from qdm.manufacturing.services.spc import create_chart_config, evaluate_new_points
 
 # characteristic code, chart type, subgroup size, rule set, lines, label
@@ -38,6 +41,7 @@ def _user(ctx: Any, prefix: str, site_code: str) -> Any:
 
 def build(ctx: Any) -> None:
     build_spc(ctx)
+    build_iqc_chart(ctx)
     build_quality(ctx)
 
 
@@ -48,7 +52,7 @@ def build_quality(ctx: Any) -> None:
 
 
 def build_spc(ctx: Any) -> None:
-    made = violations = 0
+    made = violations = acknowledged = 0
     first_nc = True
     for code, chart, size, rules, how_many, label in CHARTS:
         char = Characteristic.objects.filter(code=code).first()
@@ -83,8 +87,8 @@ def build_spc(ctx: Any) -> None:
                 baseline_to=first + BASELINE,
                 notify=True,
                 open_nc_on_violation=first_nc,
+                hold_on_violation=first_nc,
             )
-            first_nc = False
             transition(
                 config,
                 "freeze",
@@ -92,9 +96,118 @@ def build_spc(ctx: Any) -> None:
                 password=DEMO_PASSWORD,
                 reason="Baseline week reviewed: process stable, no assignable cause",
             )
-            violations += len(evaluate_new_points(config))
+            found = evaluate_new_points(config)
+            violations += len(found)
             made += 1
+            if not first_nc:
+                acknowledged += _acknowledge_oldest(config, _user(ctx, "qe", site))
+            first_nc = False
     if made:
-        ctx.log.append(f"{made} SPC charts (limits frozen), {violations} SPC violations")
+        ctx.log.append(
+            f"{made} SPC charts (limits frozen), {violations} SPC violations "
+            f"({acknowledged} acknowledged)"
+        )
     else:
         ctx.log.append("SPC charts: already present or no process measurements")
+
+
+#: the oldest violations of a chart the engineer has looked at (the rest stay open alerts)
+ACKNOWLEDGED = 3
+
+
+def _acknowledge_oldest(config: SpcChartConfig, engineer: Any) -> int:
+    from qdm.manufacturing.services.spc_reaction import acknowledge_violation
+
+    oldest = SpcViolation.objects.filter(config=config).order_by("point_time")[:ACKNOWLEDGED]
+    for violation in oldest:
+        acknowledge_violation(
+            violation,
+            actor=engineer,
+            note="Checked on the line: thermocouple drift, recalibrated and verified",
+        )
+    return len(oldest)
+
+
+#: IQC characteristics measured on incoming lots, and the materials they are charted for
+IQC_CANDIDATES = [
+    ("IQC-GLS-THK", "GLS-AR-3.2"),
+    ("MOD-EVA-GEL", "ENC-EVA-T"),
+    ("MOD-EVA-GEL", "ENC-POE"),
+    ("IQC-GLS-THK", "GLS-AR-2.0"),
+]
+#: the IQC chart's limits come from the first lots received (up to 20, half of them at least)
+IQC_BASELINE_LOTS = 20
+IQC_MIN_LOTS = 6
+
+
+def build_iqc_chart(ctx: Any) -> None:
+    """An I-MR chart of an incoming-inspection characteristic (glass thickness, else EVA or
+    POE gel content) for the supplier that delivered the most lots of the material to one
+    site, limits frozen from its first lots."""
+    from django.db.models import Count
+
+    from qdm.data.models import Unit
+
+    best = None
+    for code, material_code in IQC_CANDIDATES:
+        char = Characteristic.objects.filter(code=code).first()
+        row = (
+            Unit.objects.filter(
+                kind="material_lot", material__code=material_code, supplier__isnull=False
+            )
+            .values("site", "supplier", "material")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "site", "supplier")
+            .first()
+        )
+        if char is not None and row is not None and (best is None or row["n"] > best[1]["n"]):
+            best = (char, row)
+    if best is None or best[1]["n"] < IQC_MIN_LOTS:
+        ctx.log.append("IQC SPC chart: not enough incoming lots")
+        return
+    char, busiest = best
+    baseline_lots = min(IQC_BASELINE_LOTS, busiest["n"] // 2)
+    from qdm.core.models import Site, Supplier
+    from qdm.data.models import Material
+
+    site = Site.objects.get(pk=busiest["site"])
+    supplier = Supplier.objects.get(pk=busiest["supplier"])
+    material = Material.objects.get(pk=busiest["material"])
+    name = f"{char.code} {supplier.code} {material.code} {site.code} I-MR"
+    if SpcChartConfig.objects.filter(name=name).exists():
+        ctx.log.append("IQC SPC chart: already present")
+        return
+    lots = Unit.objects.filter(
+        kind="material_lot", site=site, supplier=supplier, material_id=busiest["material"]
+    ).values("code")
+    times = list(
+        Measurement.objects.filter(characteristic=char, site=site, subject__in=lots)
+        .order_by("measured_at")
+        .values_list("measured_at", flat=True)[:baseline_lots]
+    )
+    if len(times) < baseline_lots:
+        ctx.log.append("IQC SPC chart: not enough glass measurements")
+        return
+    config = create_chart_config(
+        actor=_user(ctx, "qe", site.code),
+        name=name,
+        characteristic=char,
+        supplier=supplier,
+        material=material,
+        site=site,
+        chart_type="imr",
+        subgroup_size=1,
+        rule_set="we",
+        baseline_from=times[0],
+        baseline_to=times[-1],
+        notify=True,
+    )
+    transition(
+        config,
+        "freeze",
+        actor=_user(ctx, "sqm", site.code),
+        password=DEMO_PASSWORD,
+        reason=f"First {len(times)} receipts of the supplier reviewed",
+    )
+    found = evaluate_new_points(config)
+    ctx.log.append(f"IQC SPC chart {name}: {len(found)} violations")

@@ -151,8 +151,43 @@ def oqc_releases(ctx: Any) -> int:
     return len(release_modules(codes, actor=_user(ctx, "qe", first.site.code)))
 
 
+def downstream_hold(ctx: Any) -> str:
+    """Hold an encapsulant (EVA/POE) lot with everything built from it: the modules that
+    used it and the pallets they are packed on."""
+    from qdm.data.models import UnitLink
+    from qdm.manufacturing.models import Hold
+    from qdm.manufacturing.services.holds import place_hold
+
+    reason = "Gel content below 75 % on the retained sample: hold the lot and its modules"
+    if Hold.objects.filter(reason=reason).exists():
+        return "Downstream hold demo: already present"
+    used = (
+        UnitLink.objects.filter(
+            parent__kind="material_lot",
+            parent__material__code__startswith="ENC-",
+            child__kind="module",
+        )
+        .order_by("-parent__produced_at", "parent__code")
+        .values_list("parent", flat=True)
+        .first()
+    )
+    if used is None:
+        return "Downstream hold demo: no encapsulant lot went into modules"
+    lot = Unit.objects.select_related("site").get(pk=used)
+    hold = place_hold(
+        actor=_user(ctx, "qe", lot.site.code),
+        site=lot.site,
+        reason=reason,
+        quantity=Decimal(str(lot.quantity or 1)),
+        units=[lot],
+        include_downstream=True,
+    )
+    return f"Downstream hold demo: {hold.number} on {lot.code} + {hold.downstream_count} units"
+
+
 def build(ctx: Any) -> None:
     rules = binning_rules(ctx)
     ctx.log.append(glass_inspection(ctx))
+    ctx.log.append(downstream_hold(ctx))
     releases = oqc_releases(ctx)
     ctx.log.append(f"{rules} binning rules, {releases} module release decisions")

@@ -34,11 +34,18 @@ from qdm.manufacturing.models import (
 
 
 class SpcChartConfigFilterSet(ScopedFilterSet):
-    search_fields = ("name", "characteristic__code", "line__code")
-    site = django_filters.ModelChoiceFilter(
-        field_name="line__workshop__site", queryset=Site.objects.all(), label=_("Site")
+    search_fields = (
+        "name",
+        "characteristic__code",
+        "line__code",
+        "supplier__code",
+        "material__code",
     )
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
     line = django_filters.ModelChoiceFilter(queryset=Line.objects.all(), label=_("Line"))
+    iqc = django_filters.BooleanFilter(
+        field_name="line", lookup_expr="isnull", label=_("IQC chart (supplier × material)")
+    )
     characteristic = django_filters.ModelChoiceFilter(
         queryset=Characteristic.objects.all(), label=_("Characteristic")
     )
@@ -47,23 +54,26 @@ class SpcChartConfigFilterSet(ScopedFilterSet):
 
     class Meta:
         model = SpcChartConfig
-        fields = ["site", "line", "characteristic", "chart_type", "status"]
+        fields = ["site", "line", "iqc", "characteristic", "chart_type", "status"]
 
 
 class SpcViolationFilterSet(ScopedFilterSet):
     search_fields = ("config__name", "subjects", "config__characteristic__code")
     site = django_filters.ModelChoiceFilter(
-        field_name="config__line__workshop__site", queryset=Site.objects.all(), label=_("Site")
+        field_name="config__site", queryset=Site.objects.all(), label=_("Site")
     )
     config = django_filters.ModelChoiceFilter(
         queryset=SpcChartConfig.objects.all(), label=_("SPC chart")
     )
     part = django_filters.ChoiceFilter(choices=ChartPart.choices, label=_("Chart"))
     rule = django_filters.NumberFilter(label=_("Rule"))
+    open_alert = django_filters.BooleanFilter(
+        field_name="acknowledged_at", lookup_expr="isnull", label=_("Open alert (unacknowledged)")
+    )
 
     class Meta:
         model = SpcViolation
-        fields = ["site", "config", "part", "rule"]
+        fields = ["site", "config", "part", "rule", "open_alert"]
 
 
 def site_filter(path: str = "site") -> django_filters.ModelChoiceFilter:

@@ -30,12 +30,16 @@ class SpcChartConfigForm(forms.ModelForm):
             "name",
             "characteristic",
             "line",
+            "site",
+            "supplier",
+            "material",
             "chart_type",
             "subgroup_size",
             "rule_set",
             "baseline_from",
             "baseline_to",
             "open_nc_on_violation",
+            "hold_on_violation",
             "notify",
         ]
         widgets = {"baseline_from": datetime_input(), "baseline_to": datetime_input()}
@@ -116,14 +120,23 @@ class HoldForm(forms.ModelForm):
 
     class Meta:
         model = Hold
-        fields = ["site", "unit_codes", "quantity", "reason", "nonconformity"]
+        fields = [
+            "site",
+            "unit_codes",
+            "include_downstream",
+            "quantity",
+            "reason",
+            "nonconformity",
+        ]
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            from qdm.manufacturing.services.holds import named_units
+
             self.fields["unit_codes"].initial = "\n".join(
-                self.instance.units.values_list("code", flat=True)
+                u.code for u in named_units(self.instance)
             )
 
 

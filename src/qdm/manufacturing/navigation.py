@@ -32,6 +32,11 @@ menu = Menu(
             "manufacturing:inspectionlot_list",
             "manufacturing.view_inspectionlot",
         ),
+        MenuItem(
+            _("Inspections due"),
+            "manufacturing:inspections_due",
+            "manufacturing.view_inspectionplan",
+        ),
         MenuItem(_("Holds"), "manufacturing:hold_list", "manufacturing.view_hold"),
         MenuItem(
             _("MRB dispositions"),
@@ -49,5 +54,6 @@ menu = Menu(
             "manufacturing.view_modulerelease",
         ),
         MenuItem(_("OQC desk"), "manufacturing:oqc_desk", "manufacturing.view_modulerelease"),
+        MenuItem(_("Yield"), "manufacturing:yield", "data.view_flashtest"),
     ],
 )

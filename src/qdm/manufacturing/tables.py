@@ -19,13 +19,15 @@ from qdm.manufacturing.models import (
 class SpcChartConfigTable(BaseTable):
     name = tables.Column(linkify=True)
     chart = tables.Column(_("Chart"), empty_values=(), orderable=False)
+    scope_label = tables.Column(_("Line or supplier × material"), orderable=False)
 
     class Meta(BaseTable.Meta):
         model = SpcChartConfig
         fields = (
             "name",
             "characteristic",
-            "line",
+            "site",
+            "scope_label",
             "chart_type",
             "subgroup_size",
             "rule_set",
@@ -52,7 +54,17 @@ class SpcViolationTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = SpcViolation
-        fields = ("point_time", "config", "part", "rule", "value", "subjects", "nonconformity")
+        fields = (
+            "point_time",
+            "config",
+            "part",
+            "rule",
+            "value",
+            "subjects",
+            "nonconformity",
+            "hold",
+            "acknowledged_at",
+        )
 
     def render_value(self, value: float) -> str:
         return f"{value:.6g}"

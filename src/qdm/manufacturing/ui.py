@@ -18,8 +18,16 @@ def save_chart_config(form: Any, user: Any) -> SpcChartConfig:
 def chart_config_context(obj: SpcChartConfig, user: Any) -> dict[str, Any]:
     violations = SpcViolation.objects.for_user(user, "view").filter(config=obj)
     return {
-        "recent_violations": violations.select_related("nonconformity")[:20],
+        "recent_violations": violations.select_related("nonconformity", "hold")[:20],
         "violation_count": violations.count(),
+        "open_alert_count": violations.filter(acknowledged_at__isnull=True).count(),
+    }
+
+
+def violation_context(obj: SpcViolation, user: Any) -> dict[str, Any]:
+    return {
+        "can_acknowledge": obj.acknowledged_at is None
+        and user.has_perm("manufacturing.change_spcviolation", obj),
     }
 
 
@@ -37,6 +45,9 @@ MODEL_UIS = [
             "status",
             "characteristic",
             "line",
+            "site",
+            "supplier",
+            "material",
             "chart_type",
             "subgroup_size",
             "rule_set",
@@ -51,6 +62,7 @@ MODEL_UIS = [
             "limits_frozen_at",
             "last_evaluated_at",
             "open_nc_on_violation",
+            "hold_on_violation",
             "notify",
             "created_by",
             "created",
@@ -62,6 +74,7 @@ MODEL_UIS = [
         SpcViolationFilterSet,
         per_page=100,
         detail_template="manufacturing/spcviolation_detail.html",
+        extra_context=violation_context,
         detail_fields=(
             "config",
             "part",
@@ -70,7 +83,11 @@ MODEL_UIS = [
             "value",
             "subjects",
             "nonconformity",
+            "hold",
             "detected_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledgement",
         ),
     ),
     *ui_quality.MODEL_UIS,

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
-from django.utils.translation import gettext as _
-
 from qdm.core.views.generic import (
     ModelUI,
-    ObjectEditView,
-    ScopeViolation,
-    assert_in_scope,
-    url_name,
 )
 from qdm.manufacturing import filtersets as f
-from qdm.manufacturing import forms
+from qdm.manufacturing import forms, hooks
 from qdm.manufacturing import tables as t
 from qdm.manufacturing.choices import InspectionStatus, PlanStatus
 from qdm.manufacturing.models import (
@@ -41,50 +31,6 @@ from qdm.manufacturing.services.holds import HoldError
 from qdm.manufacturing.services.inspection import InspectionError
 
 SERVICE_ERRORS = (HoldError, InspectionError, BinningError)
-
-
-class ServiceEditView(ObjectEditView):
-    """The generic create/edit view, with service refusals shown on the form."""
-
-    def post(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
-        self.require_permission()
-        instance = self.get_object(pk) if pk is not None else None
-        form = self.get_form(instance, request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    obj = self.ui.save(form, request.user)
-                    assert_in_scope(obj, request.user, self.action)
-            except ScopeViolation:
-                form.add_error(
-                    None,
-                    _(
-                        "You may not save this record with these values: "
-                        "it would fall outside your scope."
-                    ),
-                )
-            except SERVICE_ERRORS as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Saved %(record)s.") % {"record": obj})
-                return HttpResponseRedirect(reverse(url_name(self.model, "detail"), args=[obj.pk]))
-        return self.render_form(form, instance, status=400)
-
-
-class ServiceModelUI(ModelUI):
-    def urlpatterns(self) -> list[Any]:
-        name = self.model._meta.model_name
-        bound = type(
-            f"{self.model.__name__}ServiceEditView",
-            (ServiceEditView,),
-            {"model": self.model, "model_ui": self},
-        ).as_view()
-        patterns = []
-        for pattern in super().urlpatterns():
-            if pattern.name in (f"{name}_add", f"{name}_edit"):
-                pattern = path(str(pattern.pattern), bound, name=pattern.name)
-            patterns.append(pattern)
-        return patterns
 
 
 # --- savers --------------------------------------------------------------------------------
@@ -145,9 +91,10 @@ def plan_context(obj: InspectionPlan, user: Any) -> dict[str, Any]:
 def lot_context(obj: InspectionLot, user: Any) -> dict[str, Any]:
     records = list(InspectionRecord.objects.filter(lot=obj).select_related("line__characteristic"))
     requirements = []
+    severity = hooks.sampling_severity(obj)
     for line in obj.plan.lines.select_related("characteristic"):
         try:
-            needed, ac = inspection_service.requirement(line, obj.quantity)
+            needed, ac = inspection_service.requirement(line, obj.quantity, severity)
         except InspectionError:
             needed, ac = None, None
         mine = [r for r in records if r.line_id == line.pk]
@@ -170,9 +117,23 @@ def lot_context(obj: InspectionLot, user: Any) -> dict[str, Any]:
     }
 
 
+#: at most this many held units are listed on the hold page (all are counted)
+HELD_UNITS_LISTED = 300
+
+
 def hold_context(obj: Hold, user: Any) -> dict[str, Any]:
+    from django.db.models import Count
+
+    from qdm.data.choices import UnitKind
+
+    by_kind = [
+        {"kind": UnitKind(row["kind"]).label, "count": row["n"]}
+        for row in obj.units.values("kind").annotate(n=Count("pk")).order_by("kind")
+    ]
     return {
-        "held_units": obj.units.all(),
+        "held_units": obj.units.all()[:HELD_UNITS_LISTED],
+        "held_count": sum(row["count"] for row in by_kind),
+        "held_by_kind": by_kind,
         "dispositions": MrbDisposition.objects.for_user(user, "view").filter(hold=obj),
         "can_propose": obj.status == "on_hold"
         and user.has_perm("manufacturing.add_mrbdisposition"),
@@ -181,7 +142,7 @@ def hold_context(obj: Hold, user: Any) -> dict[str, Any]:
 
 
 MODEL_UIS = [
-    ServiceModelUI(
+    ModelUI(
         InspectionPlan,
         t.InspectionPlanTable,
         f.InspectionPlanFilterSet,
@@ -189,15 +150,17 @@ MODEL_UIS = [
         saver=save_plan,
         detail_template="manufacturing/inspectionplan_detail.html",
         extra_context=plan_context,
+        service_errors=SERVICE_ERRORS,
     ),
-    ServiceModelUI(
+    ModelUI(
         InspectionPlanLine,
         t.InspectionPlanLineTable,
         f.InspectionPlanLineFilterSet,
         forms.InspectionPlanLineForm,
         saver=save_plan_line,
+        service_errors=SERVICE_ERRORS,
     ),
-    ServiceModelUI(
+    ModelUI(
         InspectionLot,
         t.InspectionLotTable,
         f.InspectionLotFilterSet,
@@ -205,8 +168,9 @@ MODEL_UIS = [
         saver=save_lot,
         detail_template="manufacturing/inspectionlot_detail.html",
         extra_context=lot_context,
+        service_errors=SERVICE_ERRORS,
     ),
-    ServiceModelUI(
+    ModelUI(
         Hold,
         t.HoldTable,
         f.HoldFilterSet,
@@ -214,20 +178,23 @@ MODEL_UIS = [
         saver=save_hold,
         detail_template="manufacturing/hold_detail.html",
         extra_context=hold_context,
+        service_errors=SERVICE_ERRORS,
     ),
-    ServiceModelUI(
+    ModelUI(
         MrbDisposition,
         t.MrbDispositionTable,
         f.MrbDispositionFilterSet,
         forms.MrbDispositionForm,
         saver=save_disposition,
+        service_errors=SERVICE_ERRORS,
     ),
-    ServiceModelUI(
+    ModelUI(
         BinningRule,
         t.BinningRuleTable,
         f.BinningRuleFilterSet,
         forms.BinningRuleForm,
         saver=save_binning_rule,
+        service_errors=SERVICE_ERRORS,
     ),
     ModelUI(ModuleRelease, t.ModuleReleaseTable, f.ModuleReleaseFilterSet, per_page=100),
 ]

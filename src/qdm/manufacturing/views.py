@@ -71,7 +71,7 @@ class SpcChartView(LoginRequiredMixin, View):
         data, script = cached_chart(config, start, end)
         violations = (
             SpcViolation.objects.filter(config=config, point_time__gte=start, point_time__lte=end)
-            .select_related("nonconformity")
+            .select_related("nonconformity", "hold")
             .order_by("-point_time", "rule")[:VIOLATIONS_LISTED]
         )
         for violation in violations:
@@ -109,7 +109,32 @@ class SpcAnnotateView(SpcChartView):
         return HttpResponseRedirect(url)
 
 
+class SpcAcknowledgeView(LoginRequiredMixin, View):
+    """Acknowledge an SPC violation (an open alert) with a note."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from django.core.exceptions import ValidationError
+
+        from qdm.manufacturing.services.spc_reaction import acknowledge_violation
+
+        violation = get_scoped_object(SpcViolation, request.user, "view", pk)
+        if not request.user.has_perm("manufacturing.change_spcviolation", violation):
+            raise PermissionDenied
+        try:
+            acknowledge_violation(violation, actor=request.user, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Violation acknowledged."))
+        return HttpResponseRedirect(violation.get_absolute_url())
+
+
 urlpatterns = [
+    path(
+        "spc-violations/<int:pk>/acknowledge/",
+        SpcAcknowledgeView.as_view(),
+        name="spcviolation_acknowledge",
+    ),
     path("spc-charts/<int:pk>/chart/", SpcChartView.as_view(), name="spcchartconfig_chart"),
     path(
         "spc-charts/<int:pk>/annotate/",

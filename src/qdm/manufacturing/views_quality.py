@@ -136,7 +136,38 @@ class OqcDeskView(LoginRequiredMixin, View):
         return _("Shipment %(code)s created.") % {"code": shipment.code}
 
 
+class InspectionsDueView(LoginRequiredMixin, View):
+    """Per site and line: the inspections due now and overdue (plan line frequencies)."""
+
+    template_name = "manufacturing/inspections_due.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from qdm.core.models import Site
+        from qdm.manufacturing.services.schedule import OVERDUE, due_inspections
+
+        _require(request, "manufacturing.view_inspectionplan")
+        sites = Site.objects.for_user(request.user, "view").order_by("code")
+        code = request.GET.get("site", "")
+        site = sites.filter(code=code).first() if code else None
+        items = due_inspections(request.user, site=site)
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for item in items:
+            key = (item.site.code, item.line.code if item.line is not None else "")
+            groups.setdefault(key, []).append(item)
+        context = {
+            "sites": sites,
+            "site": site,
+            "groups": [
+                {"site": s, "line": ln, "items": rows} for (s, ln), rows in sorted(groups.items())
+            ],
+            "due_count": len(items),
+            "overdue_count": sum(1 for i in items if i.status == OVERDUE),
+        }
+        return render(request, self.template_name, context)
+
+
 urlpatterns = [
+    path("inspections/due/", InspectionsDueView.as_view(), name="inspections_due"),
     path(
         "inspection-lots/<int:pk>/results/",
         InspectionResultsView.as_view(),

@@ -107,6 +107,17 @@ class Hold(models.Model):
         decimal_places=3,
         validators=[MinValueValidator(MIN_QUANTITY)],
     )
+    include_downstream = models.BooleanField(
+        _("include downstream units"),
+        default=False,
+        help_text=_(
+            "Also hold the modules and pallets built from the held material or cell lots "
+            "(forward genealogy)."
+        ),
+    )
+    downstream_count = models.PositiveIntegerField(
+        _("downstream units held"), default=0, editable=False
+    )
     status = models.CharField(
         _("status"),
         max_length=20,

@@ -26,7 +26,15 @@ from qdm.manufacturing.choices import ChartPart, ChartStatus, ChartType, RuleSet
 S = ChartStatus
 
 #: settings the frozen limits depend on: they cannot change while the chart is active
-FROZEN_BY = ("characteristic", "line", "chart_type", "subgroup_size")
+FROZEN_BY = (
+    "characteristic",
+    "line",
+    "site",
+    "supplier",
+    "material",
+    "chart_type",
+    "subgroup_size",
+)
 
 
 def _baseline_ready(obj: SpcChartConfig, actor: Any) -> Any:
@@ -76,8 +84,11 @@ SPC_CHART_WORKFLOW = Workflow(
 
 
 class SpcChartConfig(models.Model):
-    """A control chart of one characteristic on one line: how it is drawn, which rules it
-    watches, and the limits frozen from its baseline period."""
+    """A control chart of one characteristic, either on one line (process and product
+    characteristics) or, for incoming inspection, of one supplier's material at one site
+    (the IQC measurements of that supplier's lots of that material): how it is drawn, which
+    rules it watches, the limits frozen from its baseline period and what happens on a
+    violation."""
 
     name = models.CharField(_("name"), max_length=200)
     characteristic = models.ForeignKey(
@@ -87,7 +98,38 @@ class SpcChartConfig(models.Model):
         verbose_name=_("characteristic"),
     )
     line = models.ForeignKey(
-        "core.Line", on_delete=models.PROTECT, related_name="+", verbose_name=_("line")
+        "core.Line",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("line"),
+        help_text=_("A line chart: the characteristic as measured on this line."),
+    )
+    site = models.ForeignKey(
+        "core.Site",
+        on_delete=models.PROTECT,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Taken from the line for a line chart; required for an IQC chart."),
+    )
+    supplier = models.ForeignKey(
+        "core.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supplier"),
+        help_text=_("An IQC chart: the measurements of this supplier's lots of the material."),
+    )
+    material = models.ForeignKey(
+        "data.Material",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("material"),
     )
     chart_type = models.CharField(
         _("chart type"), max_length=10, choices=ChartType.choices, default=ChartType.IMR
@@ -122,6 +164,14 @@ class SpcChartConfig(models.Model):
         _("open a nonconformity on violation"), default=False
     )
     notify = models.BooleanField(_("notify the site's quality engineers"), default=True)
+    hold_on_violation = models.BooleanField(
+        _("hold what was produced since the last good point"),
+        default=False,
+        help_text=_(
+            "On a violation, put the units and lots behind the points since the last "
+            "in-control point on hold (one hold per evaluation, linked to the nonconformity)."
+        ),
+    )
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -144,15 +194,18 @@ class SpcChartConfig(models.Model):
     )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
-    scope = Scope(site="line__workshop__site")
+    scope = Scope(site="site", supplier="supplier")
     workflow = SPC_CHART_WORKFLOW
     objects = ScopedManager()
 
     class Meta:
         verbose_name = _("SPC chart")
         verbose_name_plural = _("SPC charts")
-        ordering = ["line__code", "characteristic__code", "name"]
-        indexes = [models.Index(fields=["characteristic", "line", "status"])]
+        ordering = ["site__code", "line__code", "characteristic__code", "name"]
+        indexes = [
+            models.Index(fields=["characteristic", "line", "status"]),
+            models.Index(fields=["characteristic", "site", "status"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -164,8 +217,15 @@ class SpcChartConfig(models.Model):
         return reverse("manufacturing:spcchartconfig_chart", args=[self.pk])
 
     @property
-    def site(self) -> Any:
-        return self.line.workshop.site
+    def is_iqc(self) -> bool:
+        """Keyed on supplier × material (incoming inspection), not on a line."""
+        return self.line_id is None
+
+    @property
+    def scope_label(self) -> str:
+        if self.line_id is not None:
+            return str(self.line)
+        return f"{self.supplier} × {self.material} @ {self.site.code}"
 
     @property
     def has_limits(self) -> bool:
@@ -184,6 +244,7 @@ class SpcChartConfig(models.Model):
             errors["subgroup_size"] = _("The subgroup size must be at least 1.")
         if self.baseline_from and self.baseline_to and self.baseline_from >= self.baseline_to:
             errors["baseline_to"] = _("The baseline period must end after it starts.")
+        self._clean_keys(errors)
         if self.pk and self.status == ChartStatus.ACTIVE:
             before = type(self)._default_manager.filter(pk=self.pk).values(*FROZEN_BY).first()
             for name in FROZEN_BY:
@@ -195,6 +256,26 @@ class SpcChartConfig(models.Model):
                     )
         if errors:
             raise ValidationError(errors)
+
+    def _clean_keys(self, errors: dict[str, Any]) -> None:
+        """A line chart has a line (its site follows); an IQC chart has a supplier, a
+        material and a site, and no line."""
+        if self.line_id is not None:
+            if self.supplier_id is not None or self.material_id is not None:
+                errors["line"] = _(
+                    "A chart is either on a line or of a supplier's material (IQC), not both."
+                )
+            self.site_id = self.line.workshop.site_id
+            return
+        if self.supplier_id is None and self.material_id is None:
+            errors["line"] = _("Choose a line, or a supplier and a material for an IQC chart.")
+            return
+        if self.supplier_id is None:
+            errors["supplier"] = _("An IQC chart needs the supplier.")
+        if self.material_id is None:
+            errors["material"] = _("An IQC chart needs the material.")
+        if self.site_id is None:
+            errors["site"] = _("An IQC chart needs the site whose incoming lots it watches.")
 
 
 class SpcViolation(models.Model):
@@ -222,9 +303,30 @@ class SpcViolation(models.Model):
         related_name="+",
         verbose_name=_("nonconformity"),
     )
+    hold = models.ForeignKey(
+        "manufacturing.Hold",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hold"),
+    )
     detected_at = models.DateTimeField(_("detected at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(
+        _("acknowledged at"), null=True, blank=True, editable=False, db_index=True
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledgement = models.TextField(_("acknowledgement note"), blank=True, editable=False)
 
-    scope = Scope(site="config__line__workshop__site")
+    scope = Scope(site="config__site", supplier="config__supplier")
     objects = ScopedManager()
 
     class Meta:
@@ -254,6 +356,11 @@ class SpcViolation(models.Model):
     def subject_list(self) -> list[str]:
         return [s for s in self.subjects.split("\n") if s]
 
+    @property
+    def is_open_alert(self) -> bool:
+        """Not acknowledged yet: an open alert for the cockpit."""
+        return self.acknowledged_at is None
+
 
 class SpcAnnotation(models.Model):
     """An assignable cause noted on a chart at a point in time."""
@@ -274,7 +381,7 @@ class SpcAnnotation(models.Model):
     )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
-    scope = Scope(site="config__line__workshop__site")
+    scope = Scope(site="config__site", supplier="config__supplier")
     objects = ScopedManager()
 
     class Meta:

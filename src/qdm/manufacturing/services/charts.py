@@ -193,8 +193,9 @@ def chart_data(
     start, end = window(start, end)
     rows, truncated = _window_rows(config, start, end, cap)
     points = to_points(config, rows)
-    site = config.line.workshop.site
-    spec = specification_in_force(config.characteristic, site=site, at=end)
+    spec = specification_in_force(
+        config.characteristic, site=config.site, material=config.material, at=end
+    )
     data: dict[str, Any] = {
         "id": config.pk,
         "name": config.name,

@@ -34,6 +34,44 @@ class HoldError(ValueError):
     """Refused: the message names the problem (unknown codes, held units, quantities)."""
 
 
+#: holding a lot of these kinds can extend to what was built from it
+DOWNSTREAM_FROM = (UnitKind.MATERIAL_LOT, UnitKind.CELL_LOT)
+#: the kinds of downstream unit held with it
+DOWNSTREAM_KINDS = (UnitKind.MODULE, UnitKind.PALLET)
+
+
+def downstream_units(units: Sequence[Unit], *, site: Any, actor: Any = None) -> list[Unit]:
+    """The modules and pallets at ``site`` built from the material and cell lots among
+    ``units`` (forward genealogy, :mod:`qdm.data.trace`), that ``actor`` may see, not
+    counting ``units`` themselves; sorted by code."""
+    from qdm.data.trace import queries
+    from qdm.data.trace.service import visible_ids
+
+    named = {u.pk for u in units}
+    reached: dict[int, Any] = {}
+    for unit in units:
+        if unit.kind not in DOWNSTREAM_FROM:
+            continue
+        for row in queries.walk(unit.pk, "forward"):
+            if row.kind in DOWNSTREAM_KINDS and row.site_id == site.pk and row.id not in named:
+                reached.setdefault(row.id, row)
+    ids = sorted(visible_ids(actor, reached.values()) if actor is not None else reached)
+    found: list[Unit] = []
+    for chunk in queries.chunks(ids):
+        found.extend(Unit.objects.filter(pk__in=chunk))
+    return sorted(found, key=lambda u: u.code)
+
+
+def named_units(hold: Hold) -> list[Unit]:
+    """The units a hold names itself: its units less those it took from the genealogy."""
+    units = list(hold.units.all())
+    if not hold.include_downstream:
+        return units
+    lots = [u for u in units if u.kind in DOWNSTREAM_FROM]
+    derived = {u.pk for u in downstream_units(lots, site=hold.site)}
+    return [u for u in units if u.pk not in derived]
+
+
 def split_codes(text: str | Iterable[str]) -> list[str]:
     """Codes from a text (one per line, or separated by commas/spaces) or a list; in order,
     without duplicates."""
@@ -113,8 +151,12 @@ def place_hold(
     units: Sequence[Unit] | None = None,
     nonconformity: Any = None,
     source: str = HoldSource.MANUAL,
+    include_downstream: bool = False,
 ) -> Hold:
-    """Put units on hold at ``site``: numbered ``HOLD-<site>-<year>-<seq>``."""
+    """Put units on hold at ``site``: numbered ``HOLD-<site>-<year>-<seq>``. With
+    ``include_downstream`` the modules and pallets built from the material and cell lots
+    named are held too (their number is ``downstream_count``); the quantity stays that of
+    the units named."""
     with transaction.atomic():
         if units is None:
             units = resolve_units(unit_codes, actor, site=site)
@@ -132,18 +174,32 @@ def place_hold(
             source=source,
             supplier=_common_supplier(units),
             held_by=actor,
+            include_downstream=bool(include_downstream),
         )
+        downstream = downstream_units(units, site=site, actor=actor) if include_downstream else []
+        hold.downstream_count = len(downstream)
         hold.number = next_number("HOLD", site.code)
         _full_clean(hold, exclude=["number", "held_by"])
         hold.save()
-        hold.units.set(units)
+        hold.units.set([*units, *downstream])
         record_event(
             hold,
             "held",
             actor=actor,
-            message=_("%(number)s: %(count)s units on hold (%(quantity)s)")
-            % {"number": hold.number, "count": len(units), "quantity": hold.quantity},
-            data={"units": [u.code for u in units]},
+            message=_(
+                "%(number)s: %(count)s units on hold (%(quantity)s), %(downstream)s "
+                "downstream units"
+            )
+            % {
+                "number": hold.number,
+                "count": len(units),
+                "quantity": hold.quantity,
+                "downstream": len(downstream),
+            },
+            data={
+                "units": [u.code for u in units],
+                "downstream": [u.code for u in downstream[:500]],
+            },
         )
     return hold
 
@@ -155,7 +211,8 @@ def update_hold(
     unit_codes: str | Iterable[str] | None = None,
     **fields: Any,
 ) -> Hold:
-    """Edit an open hold: reason, quantity (not below what is dispositioned), NC, units."""
+    """Edit an open hold: reason, quantity (not below what is dispositioned), NC, units
+    (with ``include_downstream``, the units built from the lots named are held again)."""
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         if hold.status != HoldStatus.ON_HOLD:
@@ -178,13 +235,21 @@ def update_hold(
                     % {"taken": taken}
                 )
         units = None
+        downstream: list[Unit] = []
+        include = bool(fields.get("include_downstream", hold.include_downstream))
+        if unit_codes is None and include != hold.include_downstream:
+            unit_codes = [u.code for u in named_units(hold)]
+        hold.include_downstream = include
         if unit_codes is not None:
             units = resolve_units(unit_codes, actor, site=hold.site)
             hold.supplier = _common_supplier(units)
+            if include:
+                downstream = downstream_units(units, site=hold.site, actor=actor)
+            hold.downstream_count = len(downstream)
         _full_clean(hold, exclude=["number", "held_by"])
         hold.save()
         if units is not None:
-            hold.units.set(units)
+            hold.units.set([*units, *downstream])
     return hold
 
 

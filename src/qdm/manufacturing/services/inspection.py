@@ -26,6 +26,7 @@ from qdm.core.services.audit import record_event
 from qdm.data.choices import DataType
 from qdm.data.models import Unit
 from qdm.data.services.specifications import specification_in_force
+from qdm.manufacturing import hooks
 from qdm.manufacturing.choices import (
     HoldSource,
     HoldStatus,
@@ -134,12 +135,15 @@ def new_plan_version(plan: InspectionPlan, *, actor: Any) -> InspectionPlan:
     return copy
 
 
-def requirement(line: InspectionPlanLine, lot_quantity: Decimal | int) -> tuple[int, int]:
-    """(samples needed, acceptance number) of a plan line for a lot of this quantity."""
+def requirement(
+    line: InspectionPlanLine, lot_quantity: Decimal | int, severity: str = "normal"
+) -> tuple[int, int]:
+    """(samples needed, acceptance number) of a plan line for a lot of this quantity
+    (``severity``: the ISO 2859-1 switching severity, see :mod:`qdm.manufacturing.hooks`)."""
     if line.sampling == SamplingMethod.ISO2859:
         size = int(lot_quantity)
         try:
-            chosen = sampling_plan(max(size, 2), line.aql, line.inspection_level)
+            chosen = sampling_plan(max(size, 2), line.aql, line.inspection_level, severity)
         except SamplingError as exc:
             raise InspectionError(f"{line.characteristic.code}: {exc}") from exc
         return chosen.sample_size, chosen.ac
@@ -283,7 +287,7 @@ def record_results(
                 sample = int(str(row.get("sample")))
             except ValueError:
                 sample = 0
-            needed, _ac = requirement(line, lot.quantity)
+            needed, _ac = requirement(line, lot.quantity, hooks.sampling_severity(lot))
             if not 1 <= sample <= needed:
                 raise InspectionError(
                     _("%(code)s: sample “%(sample)s” is not between 1 and %(n)s.")
@@ -338,7 +342,7 @@ def judge_lot(lot: InspectionLot, *, actor: Any) -> str:
     problems, summary = [], []
     failed = False
     for line in plan.lines.select_related("characteristic"):
-        needed, ac = requirement(line, lot.quantity)
+        needed, ac = requirement(line, lot.quantity, hooks.sampling_severity(lot))
         results = list(InspectionRecord.objects.filter(lot=lot, line=line))
         code = line.characteristic.code
         if len(results) < needed:
@@ -368,6 +372,7 @@ def judge_lot(lot: InspectionLot, *, actor: Any) -> str:
         lot.nonconformity = _nonconformity_for(lot, actor)
         lot.hold = _hold_for(lot, actor)
     lot.save(update_fields=["verdict", "verdict_summary", "nonconformity", "hold"])
+    hooks.lot_judged(lot)  # listeners (supplier switching rules) run after commit
     return lot.verdict
 
 

@@ -25,16 +25,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qdm.core.services.audit import record_event
-from qdm.core.services.notifications import notify
-from qdm.data.models import Measurement
+from qdm.data.models import Measurement, Unit
 from qdm.manufacturing.choices import SUBGROUP_CHARTS, ChartPart, ChartStatus, ChartType
 from qdm.manufacturing.models import SpcAnnotation, SpcChartConfig, SpcViolation
+from qdm.manufacturing.services.spc_reaction import react, suspect_window
 from qdm.quality import spc
 from qdm.quality.spc import ChartResult, SpcInputError, Subgroups
 
@@ -42,10 +42,6 @@ logger = logging.getLogger(__name__)
 
 #: points of history before the first new point: the longest run-rule window (rule 7: 15)
 HISTORY_POINTS = 15
-#: roles whose holders at the line's site hear about violations
-ALERT_ROLES = ("quality_engineer", "site_quality_manager")
-#: at most this many violations are listed in one alert
-ALERT_LIST = 10
 
 
 class LimitsError(Exception):
@@ -76,10 +72,15 @@ def is_grouped(config: SpcChartConfig) -> bool:
 
 
 def measurements(config: SpcChartConfig) -> Any:
-    """The measurements a chart plots (its characteristic on its line)."""
-    return Measurement.objects.filter(
-        characteristic_id=config.characteristic_id, line_id=config.line_id
-    )
+    """The measurements a chart plots: its characteristic on its line, or (IQC chart) its
+    characteristic measured on the supplier's lots of the material at the site."""
+    qs = Measurement.objects.filter(characteristic_id=config.characteristic_id)
+    if config.line_id is not None:
+        return qs.filter(line_id=config.line_id)
+    lots = Unit.objects.filter(
+        site_id=config.site_id, supplier_id=config.supplier_id, material_id=config.material_id
+    ).values("code")
+    return qs.filter(site_id=config.site_id, subject__in=lots)
 
 
 def to_points(config: SpcChartConfig, rows: Sequence[tuple[Any, str, float]]) -> Points:
@@ -288,7 +289,9 @@ def evaluate_new_points(
     with transaction.atomic():
         config = (
             SpcChartConfig.objects.select_for_update(of=("self",))
-            .select_related("characteristic", "line__workshop__site", "created_by")
+            .select_related(
+                "characteristic", "line__workshop__site", "site", "supplier", "created_by"
+            )
             .get(pk=config.pk)
         )
         if config.status != ChartStatus.ACTIVE or not config.has_limits:
@@ -318,7 +321,8 @@ def evaluate_new_points(
             logger.warning("SPC chart %s not evaluated: %s", config.pk, exc)
             return []
         first = history.count
-        candidates = [f for f in found_violations(config, result) if f.index >= first]
+        everything = found_violations(config, result)
+        candidates = [f for f in everything if f.index >= first]
         recorded = set(
             SpcViolation.objects.filter(config=config, point_time__gte=new.times[0]).values_list(
                 "part", "rule", "point_time"
@@ -342,81 +346,21 @@ def evaluate_new_points(
             config.last_evaluated_at = new.times[-1]
             config.save(update_fields=["last_evaluated_at"])
         if fresh:
-            alert(config, fresh)
+            flagged = {f.index for f in everything}
+            index_of = {(f.part, f.rule, points.times[f.index]): f.index for f in candidates}
+            windows = [
+                suspect_window(
+                    config,
+                    v.part,
+                    v.rule,
+                    index_of[(v.part, v.rule, v.point_time)],
+                    flagged,
+                    points.times,
+                )
+                for v in fresh
+            ]
+            react(config, fresh, windows, points.subjects)
     return fresh
-
-
-def alert_recipients(config: SpcChartConfig) -> list[Any]:
-    """Quality engineers and site quality managers with a grant at the line's site."""
-    return list(
-        get_user_model()
-        .objects.filter(
-            grants__site_id=config.line.workshop.site_id,
-            grants__role__name__in=ALERT_ROLES,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _describe(violations: Sequence[SpcViolation]) -> str:
-    lines = [
-        f"{timezone.localtime(v.point_time):%Y-%m-%d %H:%M} · {v.rule_label} · {v.value:.6g}"
-        + (f" · {', '.join(v.subject_list[:5])}" if v.subjects else "")
-        for v in violations[:ALERT_LIST]
-    ]
-    if len(violations) > ALERT_LIST:
-        lines.append(_("… and %(count)s more") % {"count": len(violations) - ALERT_LIST})
-    return "\n".join(lines)
-
-
-def alert(config: SpcChartConfig, violations: list[SpcViolation]) -> None:
-    """Tell the line's site: an event on the chart, a notification (when configured) and a
-    nonconformity (when configured) listing the new violations."""
-    site = config.line.workshop.site
-    summary = _describe(violations)
-    record_event(
-        config,
-        "spc_violation",
-        actor=None,
-        message=_("%(count)s new SPC violation(s)") % {"count": len(violations)},
-        data={"violations": [v.pk for v in violations]},
-    )
-    recipients = alert_recipients(config)
-    if config.open_nc_on_violation:
-        raiser = config.created_by or (recipients[0] if recipients else None)
-        if raiser is None:
-            logger.warning("SPC chart %s: no user to raise the nonconformity as", config.pk)
-        else:
-            from qdm.system.services.nonconformity import raise_nonconformity
-
-            subjects = sorted({s for v in violations for s in v.subject_list})
-            nc = raise_nonconformity(
-                actor=raiser,
-                site=site,
-                source="spc",
-                severity="minor",
-                title=(
-                    _("SPC signal on %(chart)s: %(rule)s")
-                    % {"chart": config.name, "rule": violations[0].rule_label}
-                )[:200],
-                description=summary,
-                item=str(config.characteristic)[:200],
-                lots="\n".join(subjects[:200]),
-            )
-            SpcViolation.objects.filter(pk__in=[v.pk for v in violations]).update(nonconformity=nc)
-            for v in violations:
-                v.nonconformity = nc
-    if config.notify:
-        notify(
-            recipients,
-            _("SPC alarm on %(chart)s: %(count)s new violation(s)")
-            % {"chart": config.name, "count": len(violations)},
-            body=summary,
-            link=config.get_chart_url(),
-            site=site,
-        )
 
 
 def evaluate_ingested_batch(batch: Any) -> int:
@@ -441,15 +385,20 @@ def on_measurements_ingested(
     Call it after the measurements are stored (best: ``transaction.on_commit``). A chart
     that fails to evaluate is logged and skipped: ingestion never fails because of SPC.
     """
+    line_ids = list(line_ids)
     lines = {i for i in line_ids if i is not None}
     characteristics = set(characteristic_ids)
-    if not lines or not characteristics:
+    if not characteristics:
         return 0
+    on_lines = Q(line_id__in=lines) if lines else Q(pk__in=[])
+    if None in line_ids:
+        # measurements without a line (incoming inspection): the site's IQC charts
+        on_lines |= Q(line__isnull=True)
     configs = SpcChartConfig.objects.filter(
+        on_lines,
         status=ChartStatus.ACTIVE,
-        line_id__in=lines,
         characteristic_id__in=characteristics,
-        line__workshop__site=site,
+        site=site,
     ).order_by("pk")
     return evaluate_configs(configs)
 
