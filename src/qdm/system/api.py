@@ -25,6 +25,7 @@ from qdm.system.models import (
     DocumentRevision,
     EightD,
     Nonconformity,
+    RevisionFile,
     RootCause,
     TeamMember,
     Verification,
@@ -34,6 +35,7 @@ from qdm.system.services.documents import (
     acknowledge,
     not_acknowledged,
     save_document,
+    save_language_file,
     save_revision,
 )
 from qdm.system.services.nonconformity import raise_nonconformity, update_nonconformity
@@ -323,6 +325,29 @@ class DocumentRevisionViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
         return Response(DocumentRevisionSerializer(revision, context={"request": request}).data)
 
 
+class RevisionFileSerializer(StrictModelSerializer):
+    """One language version of a revision; ``upload`` (multipart) is the file."""
+
+    upload = serializers.FileField(write_only=True, required=False)
+    file_name = serializers.CharField(source="attachment.name", read_only=True, default=None)
+
+    class Meta:
+        model = RevisionFile
+        fields = ["id", "revision", "language", "title", "attachment", "file_name", "upload"]
+        read_only_fields = ["attachment"]
+
+
+class RevisionFileViewSet(ScopedModelViewSet):
+    scoped_model = RevisionFile
+    queryset = RevisionFile.objects.all()
+    serializer_class = RevisionFileSerializer
+    filterset_class = fs.RevisionFileFilterSet
+    ordering = ("revision", "language")
+
+    create_service = partial(save_language_file, None)
+    update_service = save_language_file
+
+
 ROUTES = [
     ("system/nonconformities", NonconformityViewSet),
     ("system/capas", EightDViewSet),
@@ -332,4 +357,16 @@ ROUTES = [
     ("system/capa-verifications", VerificationViewSet),
     ("system/documents", ControlledDocumentViewSet),
     ("system/document-revisions", DocumentRevisionViewSet),
+    ("system/revision-files", RevisionFileViewSet),
 ]
+
+# the 8D report as a file: GET system/capas/{id}/report.pdf and report.xlsx (?lang=)
+from qdm.system import views_reports  # noqa: E402
+
+API_URLS = views_reports.API_URLS
+
+
+# the integrated management system, audits, management review, responsibility matrix
+from qdm.system.api_ims import IMS_ROUTES  # noqa: E402
+
+ROUTES += IMS_ROUTES

@@ -109,3 +109,51 @@ class RevisionStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     EFFECTIVE = "effective", _("Effective")
     OBSOLETE = "obsolete", _("Obsolete")
+
+
+class ChecklistResult(models.TextChoices):
+    CONFORMING = "conforming", _("Conforming")
+    MINOR = "minor", _("Minor nonconformity")
+    MAJOR = "major", _("Major nonconformity")
+    OBSERVATION = "observation", _("Observation")
+    OFI = "ofi", _("Opportunity for improvement (OFI)")
+
+
+class FindingKind(models.TextChoices):
+    MAJOR = "major", _("Major nonconformity")
+    MINOR = "minor", _("Minor nonconformity")
+    OBSERVATION = "observation", _("Observation")
+    OPPORTUNITY = "ofi", _("Opportunity for improvement")
+
+
+#: findings that are nonconformities and open a system NC
+NC_FINDINGS = (FindingKind.MAJOR, FindingKind.MINOR)
+
+
+class AuditStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REPORTED = "reported", _("Reported")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    HELD = "held", _("Held")
+    CLOSED = "closed", _("Closed")
+
+
+class ResponsibilityRole(models.TextChoices):
+    ACCOUNTABLE = "accountable", _("Accountable")
+    RESPONSIBLE = "responsible", _("Responsible")
+    CONSULTED = "consulted", _("Consulted")
+    INFORMED = "informed", _("Informed")
+
+
+class FileLanguage(models.TextChoices):
+    """The language of one file of a document revision (Django language codes, so a
+    reader's interface language picks the file)."""
+
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")

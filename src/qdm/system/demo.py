@@ -8,6 +8,7 @@ from typing import Any
 from qdm.core.demo import DEMO_PASSWORD
 from qdm.core.workflow import transition
 from qdm.system.demo_capa import build_capas, build_documents
+from qdm.system.demo_ims import build as build_ims
 from qdm.system.models import Nonconformity
 from qdm.system.services.nonconformity import raise_nonconformity
 
@@ -87,6 +88,7 @@ def build(ctx: Any) -> None:
     build_nonconformities(ctx)
     build_capas(ctx)
     build_documents(ctx)
+    build_ims(ctx)
 
 
 def build_nonconformities(ctx: Any) -> None:

@@ -21,6 +21,7 @@ from qdm.system.models import (
     DocumentRevision,
     EightD,
     Nonconformity,
+    RevisionFile,
     RootCause,
     TeamMember,
     Verification,
@@ -110,3 +111,11 @@ class DocumentRevisionFilterSet(ScopedFilterSet):
     class Meta:
         model = DocumentRevision
         fields = ["document", "status"]
+
+
+class RevisionFileFilterSet(ScopedFilterSet):
+    search_fields = ("revision__document__code", "title")
+
+    class Meta:
+        model = RevisionFile
+        fields = ["revision", "language"]

@@ -11,6 +11,7 @@ from qdm.system.models import (
     DocumentRevision,
     EightD,
     Nonconformity,
+    RevisionFile,
     RootCause,
     TeamMember,
     Verification,
@@ -259,4 +260,24 @@ class DocumentRevisionForm(forms.ModelForm):
                     _("Only a draft revision can be edited: start a new revision."),
                     code="revision_locked",
                 )
+        return cleaned
+
+
+class RevisionFileForm(forms.ModelForm):
+    """One language version of a draft revision: its title in that language and the file."""
+
+    upload = forms.FileField(
+        label=_("file"),
+        required=False,
+        help_text=_("Required when adding; choose a new file to replace the current one."),
+    )
+
+    class Meta:
+        model = RevisionFile
+        fields = ["revision", "language", "title"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("upload"):
+            self.add_error("upload", _("Choose the file of this language version."))
         return cleaned

@@ -7,6 +7,7 @@ from qdm.system.models import (
     DocumentRevision,
     EightD,
     Nonconformity,
+    RevisionFile,
     RootCause,
     TeamMember,
     Verification,
@@ -96,6 +97,8 @@ class ControlledDocumentTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = ControlledDocument
         fields = ("code", "title", "doc_type", "owner", "process", "language", "next_review_date")
+        # the list shows a link to the documents due for their periodic review
+        template_name = "system/controlleddocument_table.html"
 
 
 class DocumentRevisionTable(BaseTable):
@@ -104,3 +107,11 @@ class DocumentRevisionTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = DocumentRevision
         fields = ("document", "revision", "status", "author", "approved_by", "effective_at")
+
+
+class RevisionFileTable(BaseTable):
+    title = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = RevisionFile
+        fields = ("revision", "language", "title", "attachment")

@@ -11,12 +11,20 @@ from qdm.system.models import (
     DocumentRevision,
     EightD,
     Nonconformity,
+    RevisionFile,
     RootCause,
     TeamMember,
     Verification,
 )
 from qdm.system.services.capa import open_capa, save_capa_part, update_capa
-from qdm.system.services.documents import not_acknowledged, save_document, save_revision
+from qdm.system.services.documents import (
+    file_for,
+    not_acknowledged,
+    reader_language,
+    save_document,
+    save_language_file,
+    save_revision,
+)
 from qdm.system.services.nonconformity import raise_nonconformity, update_nonconformity
 
 
@@ -75,11 +83,32 @@ def document_context(obj: ControlledDocument, user: Any) -> dict[str, Any]:
     revisions = DocumentRevision.objects.for_user(user, "view").filter(document=obj)
     effective = obj.effective_revision
     return {
+        **language_files(effective, user),
         "revisions": revisions,
         "effective": effective,
         "pending": not_acknowledged(effective) if effective else [],
         "can_add_revision": user.has_perm("system.add_documentrevision"),
     }
+
+
+def language_files(revision: DocumentRevision | None, user: Any) -> dict[str, Any]:
+    """The revision's language files the user may see, and the one to read: the user's
+    language, else the other."""
+    if revision is None:
+        return {"language_files": [], "reader_file": None}
+    visible = RevisionFile.objects.for_user(user, "view").filter(revision=revision)
+    chosen = file_for(revision, reader_language(user))
+    return {
+        "language_files": visible.select_related("attachment"),
+        "reader_file": chosen if chosen and visible.filter(pk=chosen.pk).exists() else None,
+    }
+
+
+def save_revision_file(form: Any, user: Any) -> RevisionFile:
+    data = dict(form.cleaned_data)
+    upload = data.pop("upload", None)
+    instance = form.instance if form.instance.pk else None
+    return save_language_file(instance, actor=user, upload=upload, **data)
 
 
 def save_document_revision(form: Any, user: Any) -> DocumentRevision:
@@ -91,6 +120,8 @@ def revision_context(obj: DocumentRevision, user: Any) -> dict[str, Any]:
     distributed = obj.document.distributed_to.filter(pk=user.pk).exists()
     acknowledged = obj.acknowledgements.select_related("user")
     return {
+        **language_files(obj, user),
+        "can_add_file": obj.is_editable and user.has_perm("system.add_revisionfile"),
         "acknowledged": acknowledged,
         "pending": not_acknowledged(obj) if obj.status == "effective" else [],
         "can_acknowledge": obj.status == "effective"
@@ -216,3 +247,19 @@ MODEL_UIS = [
         ),
     ),
 ]
+
+MODEL_UIS.append(
+    ModelUI(
+        RevisionFile,
+        t.RevisionFileTable,
+        fs.RevisionFileFilterSet,
+        f.RevisionFileForm,
+        saver=save_revision_file,
+        detail_fields=("revision", "language", "title", "attachment"),
+    )
+)
+
+# the integrated management system, audits, management review, responsibility matrix
+from qdm.system.ui_ims import IMS_MODEL_UIS  # noqa: E402
+
+MODEL_UIS += IMS_MODEL_UIS

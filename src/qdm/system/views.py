@@ -174,3 +174,8 @@ urlpatterns = [
         name="documentrevision_acknowledge",
     ),
 ]
+
+# the integrated management system's own pages (matrix, checklist, audit report, review)
+from qdm.system.views_ims import urlpatterns as ims_urlpatterns  # noqa: E402
+
+urlpatterns += ims_urlpatterns

@@ -225,6 +225,16 @@ class DocumentRevision(models.Model):
         """Only drafts change; anything later needs a new revision."""
         return self.status == R.DRAFT
 
+    def attachments_locked(self) -> str | None:
+        """The kernel refuses uploads unless this is a draft: the files are the content that
+        was reviewed and e-signed."""
+        if self.is_editable:
+            return None
+        return _(
+            "%(revision)s is %(status)s: its files cannot change after review and approval. "
+            "Attach them to a new draft revision."
+        ) % {"revision": self, "status": self.get_status_display()}
+
 
 class Acknowledgement(models.Model):
     """A distributed user confirmed having read and understood an effective revision."""

@@ -19,6 +19,7 @@ from qdm.core.services.notifications import notify
 from qdm.system.choices import CAPA_PREFIXES, ActionStatus, CapaKind, NonconformitySource
 from qdm.system.models import CapaAction, EightD, Nonconformity
 from qdm.system.services.nonconformity import site_quality_managers
+from qdm.system.services.responsibility import manager_of
 
 #: after the owner was reminded of an overdue action, how long until the manager is told
 MANAGER_AFTER = datetime.timedelta(days=3)
@@ -182,8 +183,9 @@ class Escalation:
 
 def escalate_overdue_actions(now: datetime.datetime | None = None) -> list[Escalation]:
     """Remind owners of open actions past their due date (level 1), then, ``MANAGER_AFTER``
-    later and still open, their manager — or the site quality managers when no manager is
-    named (level 2). Idempotent: each level is notified once. Run daily (``qdm capa
+    later and still open, their manager: the one named on the action, else the holders of
+    the post the owner's post reports to in the responsibility matrix, else the site quality
+    managers (level 2). Idempotent: each level is notified once. Run daily (``qdm capa
     escalate``)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -207,7 +209,11 @@ def escalate_overdue_actions(now: datetime.datetime | None = None) -> list[Escal
             and action.escalated_at is not None
             and now - action.escalated_at >= MANAGER_AFTER
         ):
-            recipients = [action.manager] if action.manager_id else site_quality_managers(capa.site)
+            recipients = (
+                [action.manager]
+                if action.manager_id
+                else manager_of(action.owner, capa.site) or site_quality_managers(capa.site)
+            )
             title = _("Escalation: %(owner)s's action on %(number)s is %(days)d day(s) late") % {
                 "owner": action.owner.get_full_name() or action.owner.username,
                 "number": capa.number,

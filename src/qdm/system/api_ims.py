@@ -1,0 +1,316 @@
+"""API of the integrated management system, audits, management review and responsibility
+matrix. Writes go through the services (kernel ``create_service`` / ``update_service``)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from qdm.core.api.errors import service_errors
+from qdm.core.api.resources import WorkflowViewSetMixin
+from qdm.core.api.serializers import StrictModelSerializer
+from qdm.core.api.views import ScopedModelViewSet
+from qdm.core.views.generic import get_scoped_object
+from qdm.system import filtersets_ims as fs
+from qdm.system.models import (
+    Audit,
+    AuditProgramme,
+    Certificate,
+    ChecklistItem,
+    Clause,
+    Department,
+    Finding,
+    ManagementReview,
+    ManagementSystem,
+    Post,
+    Process,
+    QualityObjective,
+    Responsibility,
+    ReviewAction,
+)
+from qdm.system.services import audits as audit_services
+from qdm.system.services import ims, responsibility, review
+
+
+def serializer_for(model: type, fields: list[str], read_only: tuple[str, ...] = ()) -> type:
+    attrs = {"model": model, "fields": ["id", *fields]}
+    if read_only:
+        attrs["read_only_fields"] = list(read_only)
+    meta = type("Meta", (), attrs)
+    return type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
+
+
+def viewset_for(
+    model: type,
+    serializer: type,
+    service: Any,
+    *,
+    create: Any = None,
+    ordering: tuple[str, ...] = ("pk",),
+    workflow: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> type:
+    """A scoped viewset whose writes call ``service(instance_or_None, /, *, actor, **data)``
+    (or ``create(*, actor, **data)`` for creation)."""
+    bases: tuple[type, ...] = (ScopedModelViewSet,)
+    if workflow:
+        bases = (WorkflowViewSetMixin, ScopedModelViewSet)
+    attrs = {
+        "scoped_model": model,
+        "queryset": model.objects.all(),
+        "serializer_class": serializer,
+        "filterset_class": getattr(fs, f"{model.__name__}FilterSet"),
+        "ordering": ordering,
+        "create_service": create or partial(service, None),
+        "update_service": service,
+        **(extra or {}),
+    }
+    return type(f"{model.__name__}ViewSet", bases, attrs)
+
+
+def record(model: type) -> Any:
+    return partial(ims.save_record, model)
+
+
+ManagementSystemSerializer = serializer_for(
+    ManagementSystem, ["code", "standard", "name", "name_en", "active"]
+)
+ClauseSerializer = serializer_for(Clause, ["system", "number", "title", "position"])
+ProcessSerializer = serializer_for(
+    Process, ["code", "name", "name_en", "owner", "sites", "clauses", "description"]
+)
+CertificateSerializer = serializer_for(
+    Certificate,
+    [
+        "site",
+        "system",
+        "number",
+        "body",
+        "issued_on",
+        "expires_on",
+        "scope_statement",
+        "owner",
+        "reminded_days",
+    ],
+    read_only=("reminded_days",),
+)
+AuditProgrammeSerializer = serializer_for(
+    AuditProgramme, ["year", "site", "system", "objectives", "manager"]
+)
+AuditSerializer = serializer_for(
+    Audit,
+    [
+        "number",
+        "programme",
+        "site",
+        "title",
+        "supplier",
+        "planned_start",
+        "planned_end",
+        "processes",
+        "clauses",
+        "lead_auditor",
+        "auditors",
+        "summary",
+        "status",
+        "created_by",
+        "reported_at",
+        "closed_at",
+    ],
+    read_only=("number", "site", "status", "created_by", "reported_at", "closed_at"),
+)
+ChecklistItemSerializer = serializer_for(
+    ChecklistItem, ["audit", "process", "clause", "question", "evidence", "result"]
+)
+
+
+class FindingSerializer(StrictModelSerializer):
+    open_capa = serializers.BooleanField(write_only=True, required=False, default=False)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "reference",
+            "audit",
+            "checklist_item",
+            "kind",
+            "process",
+            "clause",
+            "statement",
+            "evidence",
+            "open_capa",
+            "nonconformity",
+            "capa",
+            "raised_by",
+            "raised_at",
+        ]
+        read_only_fields = ["reference", "nonconformity", "capa", "raised_by", "raised_at"]
+
+
+QualityObjectiveSerializer = serializer_for(
+    QualityObjective,
+    [
+        "site",
+        "process",
+        "metric",
+        "unit",
+        "target",
+        "actual",
+        "higher_is_better",
+        "period_start",
+        "period_end",
+    ],
+)
+ManagementReviewSerializer = serializer_for(
+    ManagementReview,
+    [
+        "number",
+        "site",
+        "title",
+        "period_start",
+        "period_end",
+        "meeting_date",
+        "chair",
+        "attendees",
+        "conclusions",
+        "inputs",
+        "compiled_at",
+        "status",
+        "closed_at",
+    ],
+    read_only=("number", "inputs", "compiled_at", "status", "closed_at"),
+)
+ReviewActionSerializer = serializer_for(
+    ReviewAction,
+    ["review", "decision", "action", "owner", "due_date", "status", "completed_at"],
+    read_only=("completed_at",),
+)
+DepartmentSerializer = serializer_for(
+    Department, ["company", "code", "name", "name_en", "site", "parent"]
+)
+PostSerializer = serializer_for(
+    Post, ["department", "code", "name", "name_en", "site", "reports_to", "holders"]
+)
+ResponsibilitySerializer = serializer_for(
+    Responsibility, ["post", "process", "role", "description"]
+)
+
+
+def generate_checklist(self: Any, request: Request, pk: Any = None) -> Response:
+    """Generate the checklist from the process-clause mapping (keeps existing answers)."""
+    audit = get_scoped_object(Audit, request.user, "change", pk)
+    if not request.user.has_perm("system.add_checklistitem"):
+        from qdm.core.api.errors import ApiError
+
+        raise ApiError("permission_denied", "You may not do this.", status_code=403)
+    with transaction.atomic(), service_errors():
+        items = audit_services.generate_checklist(audit, actor=request.user)
+    data = ChecklistItemSerializer(items, many=True, context={"request": request}).data
+    return Response(data, status=201)
+
+
+def compile(self: Any, request: Request, pk: Any = None) -> Response:
+    """Compile the review's inputs for its period and store them as its snapshot."""
+    obj = get_scoped_object(ManagementReview, request.user, "change", pk)
+    with service_errors():
+        obj = review.compile_review(obj, actor=request.user)
+    return Response(ManagementReviewSerializer(obj, context={"request": request}).data)
+
+
+def _finding_create(*, actor: Any, **data: Any) -> Finding:
+    return audit_services.record_finding(actor=actor, **data)
+
+
+IMS_ROUTES = [
+    (
+        "system/management-systems",
+        viewset_for(
+            ManagementSystem,
+            ManagementSystemSerializer,
+            record(ManagementSystem),
+            ordering=("code",),
+        ),
+    ),
+    ("system/clauses", viewset_for(Clause, ClauseSerializer, record(Clause))),
+    (
+        "system/processes",
+        viewset_for(Process, ProcessSerializer, ims.save_process, ordering=("code",)),
+    ),
+    (
+        "system/certificates",
+        viewset_for(
+            Certificate, CertificateSerializer, ims.save_certificate, ordering=("expires_on",)
+        ),
+    ),
+    (
+        "system/audit-programmes",
+        viewset_for(AuditProgramme, AuditProgrammeSerializer, audit_services.save_programme),
+    ),
+    (
+        "system/audits",
+        viewset_for(
+            Audit,
+            AuditSerializer,
+            audit_services.save_audit,
+            ordering=("-planned_start",),
+            workflow=True,
+            extra={
+                "generate_checklist": action(
+                    detail=True,
+                    methods=["post"],
+                    url_path="generate-checklist",
+                    serializer_class=serializers.Serializer,
+                )(generate_checklist)
+            },
+        ),
+    ),
+    (
+        "system/audit-checklist-items",
+        viewset_for(ChecklistItem, ChecklistItemSerializer, audit_services.save_checklist_item),
+    ),
+    (
+        "system/audit-findings",
+        viewset_for(
+            Finding, FindingSerializer, audit_services.update_finding, create=_finding_create
+        ),
+    ),
+    (
+        "system/quality-objectives",
+        viewset_for(QualityObjective, QualityObjectiveSerializer, review.save_objective),
+    ),
+    (
+        "system/management-reviews",
+        viewset_for(
+            ManagementReview,
+            ManagementReviewSerializer,
+            review.save_review,
+            ordering=("-period_end",),
+            workflow=True,
+            extra={
+                "compile": action(
+                    detail=True, methods=["post"], serializer_class=serializers.Serializer
+                )(compile)
+            },
+        ),
+    ),
+    (
+        "system/management-review-actions",
+        viewset_for(ReviewAction, ReviewActionSerializer, review.save_review_action),
+    ),
+    (
+        "system/departments",
+        viewset_for(Department, DepartmentSerializer, responsibility.save_department),
+    ),
+    ("system/posts", viewset_for(Post, PostSerializer, responsibility.save_post)),
+    (
+        "system/responsibilities",
+        viewset_for(Responsibility, ResponsibilitySerializer, responsibility.save_responsibility),
+    ),
+]
