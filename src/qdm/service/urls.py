@@ -1,9 +1,16 @@
 from django.urls import path
 
 from qdm.core.views.pages import PlatformIndexView
+from qdm.service import views, views_customer, views_quality
+from qdm.service.ui import MODEL_UIS
 
 app_name = "service"
 
 urlpatterns = [
     path("", PlatformIndexView.as_view(platform="service"), name="index"),
+    *views.urlpatterns,
+    *views_quality.urlpatterns,
+    *views_customer.urlpatterns,
 ]
+for model_ui in MODEL_UIS:
+    urlpatterns += model_ui.urlpatterns()

@@ -1,0 +1,313 @@
+"""API of the customer-service platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from qdm.core.api.errors import ApiError, service_errors
+from qdm.core.api.resources import WorkflowViewSetMixin
+from qdm.core.api.serializers import StrictModelSerializer
+from qdm.core.api.views import ScopedModelViewSet
+from qdm.core.views.generic import get_scoped_object
+from qdm.service import filtersets as fs
+from qdm.service.models import (
+    Complaint,
+    ComplaintItem,
+    CustomerProfile,
+    Project,
+    ReturnedModule,
+    SatisfactionSurvey,
+)
+from qdm.service.services import analysis
+from qdm.service.services.complaints import (
+    IntakeError,
+    IntakeRow,
+    add_items,
+    create_complaint,
+    open_customer_8d,
+    update_complaint,
+)
+from qdm.service.services.customers import (
+    create_profile,
+    create_project,
+    create_survey,
+    update_profile,
+    update_project,
+    update_survey,
+)
+from qdm.service.services.returns import create_return, update_return
+
+
+class CustomerProfileSerializer(StrictModelSerializer):
+    class Meta:
+        model = CustomerProfile
+        fields = [
+            "id",
+            "customer",
+            "region",
+            "segment",
+            "language",
+            "contact_name",
+            "contact_email",
+            "requirements",
+        ]
+
+
+class CustomerProfileViewSet(ScopedModelViewSet):
+    scoped_model = CustomerProfile
+    queryset = CustomerProfile.objects.all()
+    serializer_class = CustomerProfileSerializer
+    filterset_class = fs.CustomerProfileFilterSet
+    ordering = ("customer__code",)
+    create_service = create_profile
+    update_service = update_profile
+
+
+class ProjectSerializer(StrictModelSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "country",
+            "location",
+            "capacity_mwp",
+            "commissioning_date",
+            "module_models",
+        ]
+
+
+class ProjectViewSet(ScopedModelViewSet):
+    scoped_model = Project
+    queryset = Project.objects.all()
+    serializer_class = ProjectSerializer
+    filterset_class = fs.ProjectFilterSet
+    ordering = ("customer__code", "name")
+    create_service = create_project
+    update_service = update_project
+
+
+class ComplaintSerializer(StrictModelSerializer):
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "project",
+            "title",
+            "description",
+            "received_on",
+            "severity",
+            "responsibility",
+            "sla_due",
+            "owner",
+            "escalation_level",
+            "resolution",
+            "capa",
+            "status",
+            "reported_by",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "number",
+            "sla_due",
+            "owner",
+            "escalation_level",
+            "capa",
+            "status",
+            "reported_by",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class IntakeRowSerializer(serializers.Serializer):
+    serial = serializers.CharField(allow_blank=True)
+    symptom = serializers.CharField(allow_blank=True, required=False, default="")
+    notes = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class IntakeSerializer(serializers.Serializer):
+    rows = IntakeRowSerializer(many=True)
+
+
+class ComplaintViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
+    scoped_model = Complaint
+    queryset = Complaint.objects.all()
+    serializer_class = ComplaintSerializer
+    filterset_class = fs.ComplaintFilterSet
+    ordering = ("-received_on", "-number")
+    create_service = create_complaint
+    update_service = update_complaint
+
+    @action(detail=True, methods=["post"], url_path="items", serializer_class=IntakeSerializer)
+    def intake(self, request: Request, pk: Any = None) -> Response:
+        """Add serials ``{"rows": [{"serial", "symptom", "notes"}]}``: all or none; errors
+        name each bad row in ``error.fields.rows``."""
+        complaint = get_scoped_object(Complaint, request.user, "view", pk)
+        if not request.user.has_perm("service.add_complaintitem"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        body = IntakeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rows = [
+            IntakeRow(i, r["serial"].strip(), r.get("symptom", ""), r.get("notes", ""))
+            for i, r in enumerate(body.validated_data["rows"], start=1)
+        ]
+        try:
+            items = add_items(complaint, rows, actor=request.user)
+        except IntakeError as exc:
+            raise ApiError(
+                "invalid",
+                _("%(n)s rows have problems: nothing was saved.") % {"n": len(exc.rows)},
+                status_code=400,
+                fields={
+                    "rows": [
+                        {"row": e.line, "serial": e.serial, "message": e.message} for e in exc.rows
+                    ]
+                },
+            ) from None
+        except ValidationError as exc:
+            with service_errors():
+                raise exc from None
+        return Response({"added": len(items)}, status=201)
+
+    @action(detail=True, methods=["post"], url_path="open-8d")
+    def open_8d(self, request: Request, pk: Any = None) -> Response:
+        """Open the customer 8D of this complaint in the system platform."""
+        complaint = get_scoped_object(Complaint, request.user, "change", pk)
+        if not request.user.has_perm("system.add_eightd"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        with transaction.atomic(), service_errors():
+            capa = open_customer_8d(complaint, actor=request.user)
+            self._check_scope(capa, "add")
+        return Response({"id": capa.pk, "number": capa.number}, status=201)
+
+    @action(detail=True, methods=["get"], url_path="commonality")
+    def commonality(self, request: Request, pk: Any = None) -> Response:
+        """The ranked commonality table of the complaint's modules."""
+        complaint = get_scoped_object(Complaint, request.user, "view", pk)
+        if not request.user.has_perm("data.view_unit"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        result = analysis.analyse_complaint(complaint)
+        return Response(
+            {
+                "failing": result.failing,
+                "population": result.population,
+                "seconds": round(result.seconds, 3),
+                "levels": [r.as_dict() for r in result.rows],
+            }
+        )
+
+
+class ComplaintItemSerializer(StrictModelSerializer):
+    class Meta:
+        model = ComplaintItem
+        fields = ["id", "complaint", "serial", "symptom", "notes"]
+        read_only_fields = ["complaint", "serial", "symptom", "notes"]
+
+
+class ComplaintItemViewSet(ScopedModelViewSet):
+    """Read-only: serials are added through ``complaints/{id}/items/``."""
+
+    scoped_model = ComplaintItem
+    queryset = ComplaintItem.objects.all()
+    serializer_class = ComplaintItemSerializer
+    filterset_class = fs.ComplaintItemFilterSet
+    ordering = ("complaint", "serial")
+    http_method_names = ["get", "head", "options"]
+
+
+class ReturnedModuleSerializer(StrictModelSerializer):
+    class Meta:
+        model = ReturnedModule
+        fields = [
+            "id",
+            "number",
+            "item",
+            "received_on",
+            "retest_pmax_w",
+            "retest_el_grade",
+            "visual_findings",
+            "uncertainty_pct",
+            "factory_pmax_w",
+            "nameplate_w",
+            "age_years",
+            "guaranteed_w",
+            "warranty_valid",
+            "shortfall_w",
+            "decision",
+            "cost",
+            "status",
+        ]
+        read_only_fields = [
+            "number",
+            "factory_pmax_w",
+            "nameplate_w",
+            "age_years",
+            "guaranteed_w",
+            "warranty_valid",
+            "shortfall_w",
+            "status",
+        ]
+
+
+class ReturnedModuleViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
+    scoped_model = ReturnedModule
+    queryset = ReturnedModule.objects.all()
+    serializer_class = ReturnedModuleSerializer
+    filterset_class = fs.ReturnedModuleFilterSet
+    ordering = ("-number",)
+    create_service = create_return
+    update_service = update_return
+
+
+class SatisfactionSurveySerializer(StrictModelSerializer):
+    class Meta:
+        model = SatisfactionSurvey
+        fields = [
+            "id",
+            "customer",
+            "period",
+            "region",
+            "country",
+            "respondent",
+            "answered_on",
+            "product_quality",
+            "delivery",
+            "complaint_handling",
+            "technical_support",
+            "documents",
+            "nps",
+            "comment",
+        ]
+
+
+class SatisfactionSurveyViewSet(ScopedModelViewSet):
+    scoped_model = SatisfactionSurvey
+    queryset = SatisfactionSurvey.objects.all()
+    serializer_class = SatisfactionSurveySerializer
+    filterset_class = fs.SatisfactionSurveyFilterSet
+    ordering = ("-period", "customer__code")
+    create_service = create_survey
+    update_service = update_survey
+
+
+ROUTES = [
+    ("service/customer-profiles", CustomerProfileViewSet),
+    ("service/projects", ProjectViewSet),
+    ("service/complaints", ComplaintViewSet),
+    ("service/complaint-items", ComplaintItemViewSet),
+    ("service/returned-modules", ReturnedModuleViewSet),
+    ("service/satisfaction-surveys", SatisfactionSurveyViewSet),
+]

@@ -1,0 +1,15 @@
+from qdm.service.models.complaints import Complaint, ComplaintItem
+from qdm.service.models.customers import CustomerProfile, Project
+from qdm.service.models.returns import ReturnDecision, ReturnedModule, ReturnStatus
+from qdm.service.models.satisfaction import SatisfactionSurvey
+
+__all__ = [
+    "Complaint",
+    "ComplaintItem",
+    "CustomerProfile",
+    "Project",
+    "ReturnDecision",
+    "ReturnStatus",
+    "ReturnedModule",
+    "SatisfactionSurvey",
+]
