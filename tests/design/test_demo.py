@@ -9,7 +9,8 @@ from qdm.core.signatures import signatures_for
 from qdm.data.models import Characteristic
 from qdm.data.seeds import seed_all
 from qdm.design import demo
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import ControlPlan, Fmea, FmeaItem
+from qdm.manufacturing.models import InspectionPlan
 from qdm.quality.fmea import action_priority
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,16 @@ def test_demo_fmeas_are_realistic_and_idempotent() -> None:
     assert FmeaItem.objects.exclude(action_priority_after="").count() >= 3
     # S 9 on a catalog characteristic the seeds leave unclassified: the DFMEA makes it CC
     assert Characteristic.objects.get(code="MOD-PEEL-GLASS").special_class == "CC"
-    counts = (Fmea.objects.count(), FmeaItem.objects.count())
+    # control plan of the lamination and flash-test steps, released and published
+    plan = ControlPlan.objects.get(title=demo.CONTROL_PLAN_TITLE)
+    assert plan.status == "released" and plan.fmea == pfmea and plan.published_at
+    assert set(plan.lines.values_list("process_step", flat=True)) == {"Lamination", "Flash test"}
+    assert signatures_for(plan).get().meaning == "approved"
+    gel_line = plan.lines.get(characteristic__code="MOD-EVA-GEL")
+    study = gel_line.msa_study
+    assert study is not None and study.ndc >= 5 and study.pct_study_var_grr < 30
+    published = InspectionPlan.objects.get(code=plan.number)
+    assert published.lines.count() == plan.lines.count()
+    counts = (Fmea.objects.count(), FmeaItem.objects.count(), ControlPlan.objects.count())
     demo.build(ctx)
-    assert (Fmea.objects.count(), FmeaItem.objects.count()) == counts
+    assert (Fmea.objects.count(), FmeaItem.objects.count(), ControlPlan.objects.count()) == counts

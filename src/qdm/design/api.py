@@ -20,8 +20,17 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.design import filtersets as fs
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
 from qdm.design.models.fmea import RATINGS, RATINGS_AFTER
+from qdm.design.services.control_plan import (
+    create_control_plan,
+    generate_from_pfmea,
+    no_live_control,
+    publish,
+    save_line,
+    save_msa_study,
+    update_control_plan,
+)
 from qdm.design.services.fmea import (
     apply_special_classes,
     create_fmea,
@@ -210,7 +219,210 @@ class FmeaItemViewSet(ScopedModelViewSet):
         super().perform_destroy(instance)
 
 
+class ControlPlanSerializer(StrictModelSerializer):
+    class Meta:
+        model = ControlPlan
+        fields = [
+            "id",
+            "number",
+            "revision",
+            "phase",
+            "title",
+            "product",
+            "process",
+            "site",
+            "line",
+            "fmea",
+            "status",
+            "created_by",
+            "created_at",
+            "released_at",
+            "published_at",
+        ]
+        read_only_fields = [
+            "number",
+            "revision",
+            "status",
+            "created_by",
+            "created_at",
+            "released_at",
+            "published_at",
+        ]
+
+
+class ControlPlanLineSerializer(StrictModelSerializer):
+    class Meta:
+        model = ControlPlanLine
+        fields = [
+            "id",
+            "plan",
+            "sequence",
+            "process_step",
+            "machine",
+            "characteristic",
+            "special_class",
+            "specification",
+            "evaluation_technique",
+            "sample_size",
+            "frequency",
+            "frequency_hours",
+            "control_method",
+            "chart_type",
+            "reaction_plan",
+            "msa_study",
+            "fmea_item",
+        ]
+
+
+class MsaStudySerializer(StrictModelSerializer):
+    class Meta:
+        model = MsaStudy
+        fields = [
+            "id",
+            "title",
+            "site",
+            "characteristic",
+            "gauge",
+            "method",
+            "tolerance",
+            "data",
+            "study_date",
+            "repeatability",
+            "reproducibility",
+            "grr",
+            "part_to_part",
+            "total",
+            "pct_study_var_grr",
+            "pct_tolerance_grr",
+            "ndc",
+        ]
+        read_only_fields = [
+            "repeatability",
+            "reproducibility",
+            "grr",
+            "part_to_part",
+            "total",
+            "pct_study_var_grr",
+            "pct_tolerance_grr",
+            "ndc",
+        ]
+
+
+class ControlPlanViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
+    scoped_model = ControlPlan
+    queryset = ControlPlan.objects.all()
+    serializer_class = ControlPlanSerializer
+    filterset_class = fs.ControlPlanFilterSet
+    ordering = ("-created_at",)
+
+    create_service = create_control_plan
+    update_service = update_control_plan
+
+    def perform_destroy(self, instance: Any) -> None:
+        if instance.status != "draft":
+            raise ApiError(
+                "control_plan_locked",
+                _("Only a draft control plan can be deleted."),
+                status_code=409,
+            )
+        super().perform_destroy(instance)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: Any = None) -> Response:
+        """Publish this released control plan to manufacturing."""
+        plan = get_scoped_object(ControlPlan, request.user, "change", pk)
+        with service_errors():
+            done = publish(plan, actor=request.user)
+        return Response(
+            {
+                "inspection_plan": done.inspection_plan.pk,
+                "inspection_plan_code": done.inspection_plan.code,
+                "inspection_plan_version": done.inspection_plan.version,
+                "charts": [c.pk for c in done.charts],
+            }
+        )
+
+    @action(detail=False, methods=["post"], url_path="from-fmea")
+    def from_fmea(self, request: Request) -> Response:
+        """Generate a draft control plan from a PFMEA: ``{"fmea": id, "phase": ...}``."""
+        fmea = get_scoped_object(Fmea, request.user, "view", request.data.get("fmea"))
+        if not request.user.has_perm("design.add_controlplan"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        with transaction.atomic(), service_errors():
+            plan = generate_from_pfmea(
+                fmea, actor=request.user, phase=request.data.get("phase", "production")
+            )
+            self._check_scope(plan, "add")
+        return Response(ControlPlanSerializer(plan, context={"request": request}).data, status=201)
+
+    @action(detail=False, methods=["get"], url_path="no-live-control")
+    def no_live_control(self, request: Request) -> Response:
+        """Released control-plan lines with no live inspection-plan line or SPC chart."""
+        return Response(
+            [
+                {
+                    "line": gap.line.pk,
+                    "plan": gap.line.plan.number,
+                    "characteristic": gap.line.characteristic.code,
+                    "missing_inspection": gap.missing_inspection,
+                    "missing_chart": gap.missing_chart,
+                }
+                for gap in no_live_control(request.user)
+            ]
+        )
+
+
+class _ServiceSaved(ScopedModelViewSet):
+    saver: Any = None
+
+    def perform_create(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = type(self).saver(
+                self.scoped_model(**serializer.validated_data), actor=self.request.user
+            )
+            serializer.instance = instance
+            self._check_scope(instance, "add")
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            instance = serializer.instance
+            for name, value in serializer.validated_data.items():
+                setattr(instance, name, value)
+            type(self).saver(instance, actor=self.request.user)
+            self._check_scope(instance, "change")
+
+
+class ControlPlanLineViewSet(_ServiceSaved):
+    scoped_model = ControlPlanLine
+    queryset = ControlPlanLine.objects.all()
+    serializer_class = ControlPlanLineSerializer
+    filterset_class = fs.ControlPlanLineFilterSet
+    ordering = ("plan", "sequence")
+    saver = staticmethod(save_line)
+
+    def perform_destroy(self, instance: Any) -> None:
+        if instance.plan.is_locked:
+            raise ApiError(
+                "control_plan_locked",
+                _("A released control plan cannot be changed."),
+                status_code=409,
+            )
+        super().perform_destroy(instance)
+
+
+class MsaStudyViewSet(_ServiceSaved):
+    scoped_model = MsaStudy
+    queryset = MsaStudy.objects.all()
+    serializer_class = MsaStudySerializer
+    filterset_class = fs.MsaStudyFilterSet
+    ordering = ("-study_date",)
+    saver = staticmethod(save_msa_study)
+
+
 ROUTES = [
     ("design/fmeas", FmeaViewSet),
     ("design/fmea-items", FmeaItemViewSet),
+    ("design/control-plans", ControlPlanViewSet),
+    ("design/control-plan-lines", ControlPlanLineViewSet),
+    ("design/msa-studies", MsaStudyViewSet),
 ]

@@ -53,3 +53,34 @@ class OptimisationStatus(models.TextChoices):
     IMPLEMENTATION_PENDING = "implementing", _("Implementation pending")
     COMPLETED = "completed", _("Completed")
     NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
+
+
+#: number prefix of every control plan: CP-JX1-2026-00001
+CONTROL_PLAN_PREFIX = "CP"
+
+
+class ControlPlanPhase(models.TextChoices):
+    PROTOTYPE = "prototype", _("Prototype")
+    PRE_LAUNCH = "pre_launch", _("Pre-launch")
+    PRODUCTION = "production", _("Production")
+
+
+class ControlPlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RELEASED = "released", _("Released")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class ControlFrequency(models.TextChoices):
+    # the same values as manufacturing's inspection-plan frequencies (published as-is)
+    PER_LOT = "per_lot", _("Per lot")
+    PER_SHIFT = "per_shift", _("Per shift")
+    EVERY_N_HOURS = "hours", _("Every N hours")
+
+
+class ControlChart(models.TextChoices):
+    # the variables charts of manufacturing's SPC (published as-is); empty: no chart
+    NONE = "", _("No SPC chart")
+    IMR = "imr", _("I-MR (individuals and moving ranges)")
+    XBAR_R = "xbar-r", _("X̄-R (subgroup means and ranges)")
+    XBAR_S = "xbar-s", _("X̄-S (subgroup means and standard deviations)")

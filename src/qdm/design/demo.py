@@ -287,3 +287,92 @@ def build(ctx: Any) -> None:
         )
         made += 1
     ctx.log.append(f"{made} FMEAs ({len(PFMEA_ROWS) + len(DFMEA_ROWS)} failure chains)")
+    build_control_plan(ctx)
+
+
+CONTROL_PLAN_TITLE = "SRM-N410-72 lamination and flash test, line JX1"
+MSA_TITLE = "Gel content (Soxhlet) gauge R&R, JX1 module lab"
+
+
+def _gel_study_rows() -> list[list[Any]]:
+    """10 laminate samples x 3 lab technicians x 3 extractions of the gel content (%):
+    part-to-part spread 80-90 %, repeatability about 0.6 %, a small technician offset."""
+    import numpy as np
+
+    rng = np.random.default_rng(20261120)
+    parts = np.linspace(80.5, 89.5, 10) + rng.normal(0, 0.6, 10)
+    offsets = {"Li Na": 0.0, "Chen Jie": 0.35, "Zhou Min": -0.2}
+    return [
+        [f"L{p + 1:02d}", tech, round(float(parts[p] + off + rng.normal(0, 0.6)), 2)]
+        for tech, off in offsets.items()
+        for _trial in range(3)
+        for p in range(10)
+    ]
+
+
+def build_control_plan(ctx: Any) -> None:
+    """The PFMEA's lamination and flash-test steps as a production control plan of
+    SRM-N410-72 on the first JX1 module line, with the gel-content MSA study on its line,
+    released (e-signed) and published to manufacturing."""
+    from qdm.design.models import ControlPlan, MsaStudy
+    from qdm.design.services.control_plan import (
+        generate_from_pfmea,
+        publish,
+        save_line,
+        save_msa_study,
+    )
+
+    if ControlPlan.objects.filter(title=CONTROL_PLAN_TITLE).exists():
+        return
+    pfmea = Fmea.objects.filter(title=PFMEA_TITLE).first()
+    site = ctx.sites.get("JX1")
+    line = next(
+        (
+            ln
+            for ln in ctx.lines
+            if ln.workshop.site_id == site.pk and ln.workshop.stage == "module"
+        ),
+        None,
+    )
+    product = ModuleModel.objects.filter(code="SRM-N410-72").first()
+    if pfmea is None or line is None or product is None:
+        return
+    design, cqo = ctx.users["design"], ctx.users["cqo"]
+    gel = Characteristic.objects.get(code="MOD-EVA-GEL")
+    study = MsaStudy.objects.filter(title=MSA_TITLE).first() or save_msa_study(
+        MsaStudy(
+            title=MSA_TITLE,
+            site=site,
+            characteristic=gel,
+            gauge="Soxhlet extractor SX-02 (xylene, 5 h)",
+            method="anova",
+            tolerance=20.0,  # 75-95 % gel content
+            data=_gel_study_rows(),
+            study_date=dt.date(2026, 11, 18),
+        ),
+        actor=design,
+    )
+    plan = generate_from_pfmea(
+        pfmea,
+        actor=design,
+        steps=["Lamination", "Flash test"],
+        phase="production",
+        title=CONTROL_PLAN_TITLE,
+        product=product,
+        process="Module lamination (EVA/POE) and IV flash / hi-pot test",
+        line=line,
+    )
+    for cp_line in plan.lines.all():
+        if cp_line.characteristic_id == gel.pk:
+            cp_line.msa_study = study
+            save_line(cp_line, actor=design)
+    transition(
+        plan,
+        "release",
+        actor=cqo,
+        password=DEMO_PASSWORD,
+        reason="Control plan review with process engineering",
+    )
+    plan.refresh_from_db()
+    publish(plan, actor=design)
+    ctx.log.append(f"control plan {plan.number} published ({plan.lines.count()} lines)")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
 from qdm.design.models.fmea import RATINGS, RATINGS_AFTER
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
@@ -134,3 +134,79 @@ class FmeaItemForm(forms.ModelForm):
                 if fmea.is_locked:
                     raise fmea.locked_error()
         return cleaned
+
+
+class ControlPlanForm(forms.ModelForm):
+    class Meta:
+        model = ControlPlan
+        fields = ["phase", "title", "product", "process", "site", "line", "fmea"]
+
+
+class ControlPlanLineForm(forms.ModelForm):
+    class Meta:
+        model = ControlPlanLine
+        fields = [
+            "plan",
+            "sequence",
+            "process_step",
+            "machine",
+            "characteristic",
+            "special_class",
+            "specification",
+            "evaluation_technique",
+            "sample_size",
+            "frequency",
+            "frequency_hours",
+            "control_method",
+            "chart_type",
+            "reaction_plan",
+            "msa_study",
+        ]
+        widgets = {"reaction_plan": TEXTAREA}
+
+
+class MsaStudyForm(forms.ModelForm):
+    data = forms.CharField(
+        label=_("Measurements"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("One row per measurement: part, operator, value (a header line is optional)."),
+    )
+
+    class Meta:
+        model = MsaStudy
+        fields = [
+            "title",
+            "site",
+            "characteristic",
+            "gauge",
+            "method",
+            "tolerance",
+            "study_date",
+            "data",
+        ]
+        widgets = {"study_date": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["data"] = "\n".join(f"{p},{o},{v}" for p, o, v in self.instance.data)
+
+    def clean_data(self) -> list[list[Any]]:
+        rows = []
+        for number, text in enumerate(self.cleaned_data["data"].splitlines(), start=1):
+            cells = [c.strip() for c in text.split(",")]
+            if not text.strip() or cells[0].lower() == "part":
+                continue
+            if len(cells) != 3:
+                raise forms.ValidationError(
+                    _("Line %(line)d: expected part, operator, value.") % {"line": number}
+                )
+            try:
+                value = float(cells[2])
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(line)d: %(value)s is not a number.")
+                    % {"line": number, "value": cells[2]}
+                ) from None
+            rows.append([cells[0], cells[1], value])
+        return rows

@@ -14,5 +14,11 @@ menu = Menu(
         MenuItem(_("Overview"), "design:index"),
         MenuItem(_("FMEAs"), "design:fmea_list", "design.view_fmea"),
         MenuItem(_("FMEA failure chains"), "design:fmeaitem_list", "design.view_fmeaitem"),
+        MenuItem(_("Control plans"), "design:controlplan_list", "design.view_controlplan"),
+        MenuItem(
+            _("Control-plan lines"), "design:controlplanline_list", "design.view_controlplanline"
+        ),
+        MenuItem(_("No live control"), "design:no_live_control", "design.view_controlplan"),
+        MenuItem(_("MSA studies"), "design:msastudy_list", "design.view_msastudy"),
     ],
 )

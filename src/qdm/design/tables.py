@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from qdm.core.tables import BaseTable
 from qdm.design.choices import AP_RANK
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
 
 
 def order_by_ap(queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
@@ -73,3 +73,66 @@ class FmeaItemTable(BaseTable):
 
     def order_action_priority(self, queryset: QuerySet, is_descending: bool) -> Any:
         return order_by_ap(queryset, is_descending)
+
+
+class ControlPlanTable(BaseTable):
+    number = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = ControlPlan
+        fields = (
+            "number",
+            "revision",
+            "phase",
+            "title",
+            "product",
+            "site",
+            "line",
+            "status",
+            "published_at",
+        )
+
+
+class ControlPlanLineTable(BaseTable):
+    process_step = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = ControlPlanLine
+        fields = (
+            "plan",
+            "sequence",
+            "process_step",
+            "characteristic",
+            "special_class",
+            "specification",
+            "evaluation_technique",
+            "sample_size",
+            "frequency",
+            "control_method",
+            "chart_type",
+            "msa_study",
+        )
+
+
+class MsaStudyTable(BaseTable):
+    title = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = MsaStudy
+        fields = (
+            "title",
+            "site",
+            "characteristic",
+            "gauge",
+            "method",
+            "study_date",
+            "pct_study_var_grr",
+            "pct_tolerance_grr",
+            "ndc",
+        )
+
+    def render_pct_study_var_grr(self, value: float) -> str:
+        return f"{value:.1f} %"
+
+    def render_pct_tolerance_grr(self, value: float) -> str:
+        return f"{value:.1f} %"

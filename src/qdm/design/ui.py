@@ -5,8 +5,15 @@ from qdm.design import filtersets as fs
 from qdm.design import forms as f
 from qdm.design import tables as t
 from qdm.design.exports import LANGUAGES, sorted_items
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
 from qdm.design.ratings import RATING_TABLES
+from qdm.design.services.control_plan import (
+    create_control_plan,
+    inspection_plans_of,
+    save_line,
+    save_msa_study,
+    update_control_plan,
+)
 from qdm.design.services.fmea import create_fmea, save_item, special_proposals, update_fmea
 
 
@@ -44,6 +51,35 @@ def fmea_item_context(obj: FmeaItem, user: Any) -> dict[str, Any]:
     return {"locked": obj.fmea.is_locked, "rating_tables": RATING_TABLES.values()}
 
 
+def save_control_plan(form: Any, user: Any) -> ControlPlan:
+    if form.instance.pk:
+        return update_control_plan(form.instance, actor=user, **form.cleaned_data)
+    return create_control_plan(actor=user, **form.cleaned_data)
+
+
+def save_control_plan_line(form: Any, user: Any) -> ControlPlanLine:
+    return save_line(form.save(commit=False), actor=user)
+
+
+def save_study(form: Any, user: Any) -> MsaStudy:
+    return save_msa_study(form.save(commit=False), actor=user)
+
+
+def control_plan_context(obj: ControlPlan, user: Any) -> dict[str, Any]:
+    editable = not obj.is_locked and user.has_perm("design.change_controlplan", obj)
+    return {
+        "locked": obj.is_locked,
+        "lines": obj.lines.select_related("characteristic", "msa_study").order_by("sequence", "pk"),
+        "can_add_line": editable and user.has_perm("design.add_controlplanline"),
+        "can_publish": obj.status == "released" and user.has_perm("design.change_controlplan", obj),
+        "inspection_plans": inspection_plans_of(obj),
+    }
+
+
+def msa_study_context(obj: MsaStudy, user: Any) -> dict[str, Any]:
+    return {"rows": obj.data, "lines": obj.control_plan_lines.select_related("plan")}
+
+
 MODEL_UIS = [
     ModelUI(
         Fmea,
@@ -79,5 +115,46 @@ MODEL_UIS = [
         saver=save_fmea_item,
         detail_template="design/fmeaitem_detail.html",
         extra_context=fmea_item_context,
+    ),
+    ModelUI(
+        ControlPlan,
+        t.ControlPlanTable,
+        fs.ControlPlanFilterSet,
+        f.ControlPlanForm,
+        saver=save_control_plan,
+        detail_template="design/controlplan_detail.html",
+        extra_context=control_plan_context,
+        detail_fields=(
+            "number",
+            "revision",
+            "phase",
+            "status",
+            "title",
+            "product",
+            "process",
+            "site",
+            "line",
+            "fmea",
+            "created_by",
+            "created_at",
+            "released_at",
+            "published_at",
+        ),
+    ),
+    ModelUI(
+        ControlPlanLine,
+        t.ControlPlanLineTable,
+        fs.ControlPlanLineFilterSet,
+        f.ControlPlanLineForm,
+        saver=save_control_plan_line,
+    ),
+    ModelUI(
+        MsaStudy,
+        t.MsaStudyTable,
+        fs.MsaStudyFilterSet,
+        f.MsaStudyForm,
+        saver=save_study,
+        detail_template="design/msastudy_detail.html",
+        extra_context=msa_study_context,
     ),
 ]

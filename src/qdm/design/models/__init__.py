@@ -1,3 +1,4 @@
+from qdm.design.models.control_plan import ControlPlan, ControlPlanLine, MsaStudy
 from qdm.design.models.fmea import Fmea, FmeaItem
 
-__all__ = ["Fmea", "FmeaItem"]
+__all__ = ["ControlPlan", "ControlPlanLine", "Fmea", "FmeaItem", "MsaStudy"]
