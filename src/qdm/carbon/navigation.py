@@ -14,5 +14,19 @@ menu = Menu(
     ),
     items=[
         MenuItem(_("Overview"), "carbon:index"),
+        MenuItem(_("Factor libraries"), "carbon:factorlibrary_list", "carbon.view_factorlibrary"),
+        MenuItem(_("Emission factors"), "carbon:emissionfactor_list", "carbon.view_emissionfactor"),
+        MenuItem(_("Supplier factors"), "carbon:supplierfactor_list", "carbon.view_supplierfactor"),
+        MenuItem(_("Activity data"), "carbon:activityrecord_list", "carbon.view_activityrecord"),
+        MenuItem(
+            _("Product footprints"), "carbon:productfootprint_list", "carbon.view_productfootprint"
+        ),
+        MenuItem(
+            _("Carbon declarations"),
+            "carbon:carbondeclaration_list",
+            "carbon.view_carbondeclaration",
+        ),
+        MenuItem(_("What-if"), "carbon:whatif", "carbon.view_productfootprint"),
+        MenuItem(_("Corporate inventory"), "carbon:inventory", "carbon.view_activityrecord"),
     ],
 )

@@ -1,9 +1,14 @@
 from django.urls import path
 
+from qdm.carbon import views
+from qdm.carbon.ui import MODEL_UIS
 from qdm.core.views.pages import PlatformIndexView
 
 app_name = "carbon"
 
 urlpatterns = [
     path("", PlatformIndexView.as_view(platform="carbon"), name="index"),
+    *views.urlpatterns,
 ]
+for model_ui in MODEL_UIS:
+    urlpatterns += model_ui.urlpatterns()

@@ -1,0 +1,135 @@
+"""API of the carbon platform: factor libraries, emission factors, supplier factors and
+activity data (read/write, validated like the forms: units and bases checked), product
+footprints and declarations (read-only; computed by services), and the what-if feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from rest_framework import serializers
+
+from qdm.carbon import filtersets as fs
+from qdm.carbon.models import (
+    ActivityRecord,
+    CarbonDeclaration,
+    EmissionFactor,
+    FactorLibrary,
+    ProductFootprint,
+    SupplierFactor,
+)
+from qdm.core.api.resources import viewset
+from qdm.core.api.serializers import StrictModelSerializer
+
+
+class CleanedSerializer(StrictModelSerializer):
+    """Runs the model's ``clean`` (unit, basis and range checks) before saving."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = self.Meta.model(**{**self._current(), **attrs})
+        try:
+            instance.clean()
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+    def _current(self) -> dict[str, Any]:
+        if self.instance is None:
+            return {}
+        return {
+            f.name: getattr(self.instance, f.name)
+            for f in self.Meta.model._meta.concrete_fields
+            if f.name in self.Meta.fields and f.name != "id"
+        }
+
+
+class FactorLibrarySerializer(StrictModelSerializer):
+    class Meta:
+        model = FactorLibrary
+        fields = ["id", "code", "version", "name", "kind", "publisher", "valid_from", "notes"]
+
+
+class EmissionFactorSerializer(CleanedSerializer):
+    class Meta:
+        model = EmissionFactor
+        fields = [
+            "id", "library", "category", "key", "material", "country", "grid_region",
+            "accounting", "value", "unit", "gas", "boundary", "gwp", "source", "year",
+        ]  # fmt: skip
+
+
+class SupplierFactorSerializer(CleanedSerializer):
+    class Meta:
+        model = SupplierFactor
+        fields = [
+            "id", "supplier", "material", "value", "unit", "gas", "boundary", "gwp", "source",
+            "year", "verifier", "certificate", "valid_from", "valid_until", "verified",
+        ]  # fmt: skip
+
+
+class ActivityRecordSerializer(CleanedSerializer):
+    class Meta:
+        model = ActivityRecord
+        fields = [
+            "id", "site", "month", "kind", "key", "quantity", "unit", "certificate_scheme",
+            "notes",
+        ]  # fmt: skip
+
+
+class ProductFootprintSerializer(StrictModelSerializer):
+    class Meta:
+        model = ProductFootprint
+        fields = [
+            "id", "module_model", "site", "method", "method_version", "library", "basis",
+            "inputs", "breakdown", "per_module_kg", "per_kwp_kg", "computed_at",
+        ]  # fmt: skip
+
+
+class CarbonDeclarationSerializer(StrictModelSerializer):
+    class Meta:
+        model = CarbonDeclaration
+        fields = [
+            "id", "unit", "method", "method_version", "library", "basis", "inputs",
+            "breakdown", "modules", "per_module_kg", "per_kwp_kg", "total_kg", "data_quality",
+            "computed_at",
+        ]  # fmt: skip
+
+
+ROUTES = [
+    (
+        "carbon/libraries",
+        viewset(FactorLibrary, FactorLibrarySerializer, fs.FactorLibraryFilterSet, ("code",)),
+    ),
+    (
+        "carbon/factors",
+        viewset(EmissionFactor, EmissionFactorSerializer, fs.EmissionFactorFilterSet),
+    ),
+    (
+        "carbon/supplier-factors",
+        viewset(SupplierFactor, SupplierFactorSerializer, fs.SupplierFactorFilterSet),
+    ),
+    (
+        "carbon/activity-records",
+        viewset(ActivityRecord, ActivityRecordSerializer, fs.ActivityRecordFilterSet),
+    ),
+    (
+        "carbon/product-footprints",
+        viewset(
+            ProductFootprint,
+            ProductFootprintSerializer,
+            fs.ProductFootprintFilterSet,
+            read_only=True,
+        ),
+    ),
+    (
+        "carbon/declarations",
+        viewset(
+            CarbonDeclaration,
+            CarbonDeclarationSerializer,
+            fs.CarbonDeclarationFilterSet,
+            ("-computed_at",),
+            read_only=True,
+        ),
+    ),
+]
