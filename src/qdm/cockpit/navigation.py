@@ -12,5 +12,7 @@ menu = Menu(
     description=_("Cross-site KPIs, cascaded goals, alerts and quality-loss accounting."),
     items=[
         MenuItem(_("Overview"), "cockpit:index"),
+        MenuItem(_("Sites side by side"), "cockpit:cross_site"),
+        MenuItem(_("Alerts centre"), "cockpit:alerts"),
     ],
 )
