@@ -264,3 +264,46 @@ def test_the_demo_iqc_chart(world: World) -> None:
     assert config.center == pytest.approx(X_AT_A[:8].astype(float).mean(), rel=1e-12)
     build_iqc_chart(ctx)
     assert SpcChartConfig.objects.count() == 1
+
+
+def test_results_typed_into_an_iqc_lot_become_the_lots_measurements_and_are_charted(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Inspectors type thickness results into an IQC lot; the supplier × material chart
+    must see them as measurements of that lot (one per sample, in sample order) and
+    evaluate them after commit. Re-recording a sample replaces its value."""
+    from qdm.manufacturing.services.inspection import open_inspection_lot, record_results
+    from tests.manufacturing.test_inspection_builders import glass_lot, glass_plan
+
+    config = frozen(world)
+    plan = glass_plan(world)
+    unit = glass_lot(world, "A", code="GLS-TYPED-001")
+    lot = open_inspection_lot(actor=world.user("eng_a"), plan=plan, unit=unit, quantity=100)
+    rows = [
+        {"characteristic": "IQC-GLS-THK", "sample": i + 1, "result": v}
+        for i, v in enumerate([3.21, 3.19, 4.10])  # 4.10 mm is far beyond the 3σ limits
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        record_results(lot, rows, actor=world.user("eng_a"))
+    stored = list(
+        Measurement.objects.filter(subject="GLS-TYPED-001")
+        .order_by("measured_at")
+        .values_list("value", flat=True)
+    )
+    assert stored == [3.21, 3.19, 4.10]
+    assert list(
+        measurements(config).filter(subject="GLS-TYPED-001").values_list("value", flat=True)
+    )
+    # the point of 4.10 mm is flagged by rule 1 on the IQC chart
+    assert SpcViolation.objects.filter(config=config, rule=1).exists()
+    # re-recording sample 3 replaces its measurement instead of adding one
+    with django_capture_on_commit_callbacks(execute=True):
+        record_results(
+            lot,
+            [{"characteristic": "IQC-GLS-THK", "sample": 3, "result": 3.20}],
+            actor=world.user("eng_a"),
+        )
+    assert Measurement.objects.filter(subject="GLS-TYPED-001").count() == 3
+    assert sorted(
+        Measurement.objects.filter(subject="GLS-TYPED-001").values_list("value", flat=True)
+    ) == [3.19, 3.20, 3.21]

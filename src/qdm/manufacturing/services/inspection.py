@@ -12,7 +12,7 @@ unit on hold.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -326,6 +326,7 @@ def record_results(
         for line_id, sample in records:
             InspectionRecord.objects.filter(lot=lot, line_id=line_id, sample=sample).delete()
         saved = InspectionRecord.objects.bulk_create(records.values())
+        _store_measurements(lot, records.values())
         record_event(
             lot,
             "results_recorded",
@@ -333,6 +334,43 @@ def record_results(
             message=_("%(count)s results recorded") % {"count": len(saved)},
         )
     return saved
+
+
+def _store_measurements(lot: InspectionLot, records: Iterable[InspectionRecord]) -> None:
+    """Variable results on a supplier's lot are also catalog measurements of that lot, so the
+    IQC charts per supplier × material plot what inspectors type, not only what testers
+    send. Sample k is stored k microseconds after the inspection time (the measurement's
+    natural key is characteristic × subject × time); a re-recorded sample replaces its
+    value. The site's IQC charts are evaluated after commit."""
+    from qdm.data.models import Measurement
+    from qdm.manufacturing.services.spc import on_measurements_ingested
+
+    if lot.supplier_id is None:
+        return
+    rows = [r for r in records if r.value is not None]
+    if not rows:
+        return
+    unit = Unit.objects.only("code").get(pk=lot.unit_id)
+    facts = [
+        Measurement(
+            site_id=lot.site_id,
+            line=None,
+            characteristic_id=r.line.characteristic_id,
+            subject=unit.code,
+            measured_at=lot.inspected_at + timedelta(microseconds=r.sample),
+            value=r.value,
+        )
+        for r in rows
+    ]
+    for fact in facts:
+        Measurement.objects.filter(
+            characteristic_id=fact.characteristic_id,
+            subject=fact.subject,
+            measured_at=fact.measured_at,
+        ).delete()
+    Measurement.objects.bulk_create(facts)
+    site, characteristics = lot.site, {f.characteristic_id for f in facts}
+    transaction.on_commit(lambda: on_measurements_ingested(site, [None], characteristics))
 
 
 def judge_lot(lot: InspectionLot, *, actor: Any) -> str:
