@@ -122,3 +122,64 @@ def test_large_el_file_keeps_defects_as_json(world: World, tmp_path: Path, path:
     assert (el.stage, el.grade, el.line) == ("EL1", "B", world.line_a)
     assert ElResult.objects.get(serial="EL0006").defects == []
     assert ElResult.objects.filter(grade="B").count() == 50
+
+
+CSV_CASES = {
+    "plain": "a,b,c\n1,2,3\n4,5,6\n",
+    "no final newline": "a,b,c\n1,2,3\n4,5,6",
+    "crlf": "a,b,c\r\n1,2,3\r\n\r\n4,5,6\r\n",
+    "lone cr": "a,b,c\r1,2,3\r4,5,6\r",
+    "mixed endings": "a,b,c\n1,2,3\r\n4,5,6\r7,8,9\n",
+    "blank rows": "a,b,c\n\n1,2,3\n   \n\n4,5,6\n\n",
+    "blanks after the delimiter": "a,b,c\n1, 2,3\n 4,5 ,6\n",
+    "quoted": 'a,b,c\n"x,y",2,3\n"say ""hi""",5,6\n',
+    "quoted line breaks": 'a,b,c\n1,"two\nlines",3\n4,"cr\r\nlf",6\n7,8,9\n',
+    "ragged": "a,b,c\n1,2\n3,4,5,6\n,,\n",
+    "semicolons": "a;b;c\n1;2,5;3\n4;5;6\n",
+    "tabs": "a\tb\tc\n1\t 2\t3\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSV_CASES))
+@pytest.mark.parametrize("size", [1, 2, 3, 10_000])
+def test_csv_reader_reads_what_the_csv_module_reads(case: str, size: int) -> None:
+    """The split fast path and the CSV reader together give exactly the records (and row
+    numbers) of Python's csv module over a text file with ``newline=""``, whatever the
+    chunk boundaries (a quoted value spanning lines may cross one)."""
+    import csv
+    import io
+
+    from qdm.data.ingest.readers import CsvReader
+
+    text = CSV_CASES[case]
+    raw = text.encode()
+    delimiter = max((",", ";", "\t"), key=text.splitlines()[0].count)
+    expected = list(
+        csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    )[1:]
+    expected_rows = [
+        (number, row)
+        for number, row in enumerate(expected, 2)
+        if row and not (len(row) == 1 and not row[0].strip())
+    ]
+    reader = CsvReader(io.BytesIO(raw), "utf-8-sig", len(raw))
+    got = [
+        (number, row)
+        for chunk in reader.chunks(size)
+        for number, row in zip(chunk.numbers, chunk.rows, strict=True)
+    ]
+    assert got == expected_rows
+
+
+def test_csv_reader_fast_path_reads_a_large_plain_file(tmp_path: Path) -> None:
+    """Several read-ahead blocks of plain lines: every record once, in order, split."""
+    import io
+
+    from qdm.data.ingest import readers
+
+    lines = [f"S{i:07d},{i},{i * 2}.5" for i in range(120_000)]
+    raw = ("serial,a,b\n" + "\n".join(lines) + "\n").encode()
+    reader = readers.CsvReader(io.BytesIO(raw), "utf-8-sig", len(raw))
+    got = [row for chunk in reader.chunks(10_000) for row in chunk.rows]
+    assert got == [line.split(",") for line in lines]
+    assert reader._fast_lines == 120_000
