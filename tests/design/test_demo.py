@@ -52,3 +52,24 @@ def test_demo_fmeas_are_realistic_and_idempotent() -> None:
     counts = (Fmea.objects.count(), FmeaItem.objects.count(), ControlPlan.objects.count())
     demo.build(ctx)
     assert (Fmea.objects.count(), FmeaItem.objects.count(), ControlPlan.objects.count()) == counts
+
+
+def test_demo_completes_one_lessons_learned_loop() -> None:
+    from qdm.design.demo_lessons import LAMINATION_ROW, TITLE
+    from qdm.design.models import FmeaReviewTask
+    from qdm.system.models import EightD
+
+    ctx = build_kernel(scale="small", seed=7)
+    seed_all(ctx.sites, ctx.customers)
+    demo.build(ctx)
+    demo.build(ctx)  # idempotent
+    capa = EightD.objects.get(title=TITLE)
+    assert capa.status == "closed"
+    task = FmeaReviewTask.objects.get(capa=capa)
+    assert (task.kind, task.status, task.row) == ("rerate", "accepted", LAMINATION_ROW)
+    # Cpk 0.91 → O 7 (AIAG Ppk column ≥ 0.86); 2,381 ppm → O 6; the worst wins.
+    # The escape root cause proposes D no better than 7 (was 6).
+    assert (task.current_occurrence, task.proposed_occurrence) == (4, 7)
+    assert (task.current_detection, task.proposed_detection) == (6, 7)
+    row = Fmea.objects.get(title=demo.PFMEA_TITLE).items.get(position=LAMINATION_ROW)
+    assert (row.occurrence, row.detection) == (7, 7)

@@ -20,7 +20,8 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.design import filtersets as fs
-from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
+from qdm.design.lessons_ui import ReviewTaskFilterSet
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, FmeaReviewTask, MsaStudy
 from qdm.design.models.fmea import RATINGS, RATINGS_AFTER
 from qdm.design.services.control_plan import (
     create_control_plan,
@@ -39,6 +40,7 @@ from qdm.design.services.fmea import (
     special_proposals,
     update_fmea,
 )
+from qdm.design.services.lessons import accept_task, reject_task, set_evidence
 
 
 def rating_field(name: str, *, required: bool) -> serializers.IntegerField:
@@ -419,7 +421,76 @@ class MsaStudyViewSet(_ServiceSaved):
     saver = staticmethod(save_msa_study)
 
 
+class FmeaReviewTaskSerializer(StrictModelSerializer):
+    class Meta:
+        model = FmeaReviewTask
+        fields = [
+            "id", "fmea", "fmea_number", "row", "item", "kind", "capa", "failure_mode",
+            "failure_cause", "field_ppm", "internal_ppm", "cpk", "escape_count", "evidence",
+            "current_occurrence", "current_detection", "proposed_occurrence",
+            "proposed_detection", "status", "decision_reason", "decided_by", "decided_at",
+            "applied_to", "created_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            f for f in fields
+            if f not in {"field_ppm", "internal_ppm", "cpk", "escape_count", "evidence"}
+        ]  # fmt: skip
+
+
+class FmeaReviewTaskViewSet(ScopedModelViewSet):
+    """Lessons-learned review tasks: created by ``qdm fmea lessons`` (never by POST);
+    PATCH records evidence (the proposals are recomputed); ``accept`` / ``reject``."""
+
+    scoped_model = FmeaReviewTask
+    queryset = FmeaReviewTask.objects.all()
+    serializer_class = FmeaReviewTaskSerializer
+    filterset_class = ReviewTaskFilterSet
+    ordering = ("status", "-created_at")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise ApiError(
+            "permission_denied",
+            _("Review tasks are created from closed 8D/CAPA records (qdm fmea lessons)."),
+            status_code=403,
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        with transaction.atomic(), service_errors():
+            task = serializer.instance
+            data = {
+                name: serializer.validated_data.get(name, getattr(task, name))
+                for name in ("field_ppm", "internal_ppm", "cpk", "escape_count", "evidence")
+            }
+            serializer.instance = set_evidence(task, actor=self.request.user, **data)
+
+    def perform_destroy(self, instance: Any) -> None:
+        raise ApiError("conflict", _("Review tasks are kept as records."), status_code=409)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        """Body: ``occurrence``, ``detection`` (default: the proposal), and for a new chain
+        ``severity``, ``focus_element``, ``failure_effect``; optional ``reason``."""
+        task = get_scoped_object(FmeaReviewTask, request.user, "change", pk)
+        fields = ("occurrence", "detection", "severity", "focus_element", "failure_effect")
+        with service_errors():
+            accept_task(
+                task,
+                actor=request.user,
+                reason=request.data.get("reason", ""),
+                **{k: request.data[k] for k in fields if k in request.data},
+            )
+        return Response(FmeaReviewTaskSerializer(task, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        task = get_scoped_object(FmeaReviewTask, request.user, "change", pk)
+        with service_errors():
+            reject_task(task, actor=request.user, reason=request.data.get("reason", ""))
+        return Response(FmeaReviewTaskSerializer(task, context={"request": request}).data)
+
+
 ROUTES = [
+    ("design/fmea-review-tasks", FmeaReviewTaskViewSet),
     ("design/fmeas", FmeaViewSet),
     ("design/fmea-items", FmeaItemViewSet),
     ("design/control-plans", ControlPlanViewSet),

@@ -288,6 +288,9 @@ def build(ctx: Any) -> None:
         made += 1
     ctx.log.append(f"{made} FMEAs ({len(PFMEA_ROWS) + len(DFMEA_ROWS)} failure chains)")
     build_control_plan(ctx)
+    from qdm.design.demo_lessons import build_lessons
+
+    build_lessons(ctx)
 
 
 CONTROL_PLAN_TITLE = "SRM-N410-72 lamination and flash test, line JX1"

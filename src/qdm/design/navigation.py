@@ -14,6 +14,9 @@ menu = Menu(
         MenuItem(_("Overview"), "design:index"),
         MenuItem(_("FMEAs"), "design:fmea_list", "design.view_fmea"),
         MenuItem(_("FMEA failure chains"), "design:fmeaitem_list", "design.view_fmeaitem"),
+        MenuItem(
+            _("FMEA review tasks"), "design:fmeareviewtask_list", "design.view_fmeareviewtask"
+        ),
         MenuItem(_("Control plans"), "design:controlplan_list", "design.view_controlplan"),
         MenuItem(
             _("Control-plan lines"), "design:controlplanline_list", "design.view_controlplanline"

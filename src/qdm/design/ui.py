@@ -5,7 +5,8 @@ from qdm.design import filtersets as fs
 from qdm.design import forms as f
 from qdm.design import tables as t
 from qdm.design.exports import LANGUAGES, sorted_items
-from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
+from qdm.design.lessons_ui import REVIEW_TASK_UI
+from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, FmeaReviewTask, MsaStudy
 from qdm.design.ratings import RATING_TABLES
 from qdm.design.services.control_plan import (
     create_control_plan,
@@ -44,6 +45,11 @@ def fmea_context(obj: Fmea, user: Any) -> dict[str, Any]:
         "proposals": special_proposals(obj),
         "can_apply_special": user.has_perm("data.change_characteristic"),
         "languages": LANGUAGES,
+        "open_review_tasks": list(
+            FmeaReviewTask.objects.for_user(user, "view")
+            .filter(fmea_number=obj.number, status="open")
+            .select_related("capa")
+        ),
     }
 
 
@@ -157,4 +163,5 @@ MODEL_UIS = [
         detail_template="design/msastudy_detail.html",
         extra_context=msa_study_context,
     ),
+    REVIEW_TASK_UI,
 ]

@@ -1,4 +1,5 @@
 from qdm.design.models.control_plan import ControlPlan, ControlPlanLine, MsaStudy
 from qdm.design.models.fmea import Fmea, FmeaItem
+from qdm.design.models.lessons import FmeaReviewTask
 
-__all__ = ["ControlPlan", "ControlPlanLine", "Fmea", "FmeaItem", "MsaStudy"]
+__all__ = ["ControlPlan", "ControlPlanLine", "Fmea", "FmeaItem", "FmeaReviewTask", "MsaStudy"]
