@@ -26,7 +26,10 @@ class Ctx:
 def test_demo_step_computes_from_the_first_record_and_is_idempotent(world: World) -> None:
     ctx = Ctx()
     demo.build(ctx)
-    assert ctx.log == ["Cockpit: no production history, no KPI computed."]
+    assert ctx.log == [
+        "Cockpit: no production history, no KPI computed.",
+        "Cockpit: no responsibility matrix, no quality goals.",
+    ]
     noon = time(12, tzinfo=ZoneInfo("Asia/Shanghai"))  # site A's time zone
     at = datetime.combine(timezone.localdate() - timedelta(days=10), noon)
     InspectionLot.objects.create(

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from qdm.cockpit.kpis import REGISTRY
-from qdm.cockpit.models import Granularity, KpiValue
+from qdm.cockpit.models import GoalDirection, GoalReview, Granularity, KpiValue, QualityGoal
+from qdm.cockpit.services_goals import measure_goal, save_goal, save_review
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.filtersets import ScopedFilterSet
@@ -66,4 +67,89 @@ class KpiValueViewSet(ScopedModelViewSet):
     http_method_names = ["get", "head", "options"]
 
 
-ROUTES = [("cockpit/kpi-values", KpiValueViewSet)]
+def _create_goal(*, actor: Any, **data: Any) -> Any:
+    return save_goal(None, actor=actor, **data)
+
+
+def _create_review(*, actor: Any, **data: Any) -> Any:
+    return save_review(None, actor=actor, **data)
+
+
+class QualityGoalSerializer(StrictModelSerializer):
+    """A goal with its measured actual, status and forecast (read-only: never typed)."""
+
+    kpi = serializers.ChoiceField(choices=[(k.code, str(k.name)) for k in REGISTRY.values()])
+    direction = serializers.ChoiceField(choices=GoalDirection.choices, required=False)
+    measured = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QualityGoal
+        fields = [
+            "id",
+            "code",
+            "title",
+            "year",
+            "level",
+            "parent",
+            "kpi",
+            "direction",
+            "target",
+            "amber_band",
+            "site",
+            "department",
+            "post",
+            "owner",
+            "measured",
+        ]
+
+    def get_measured(self, obj: QualityGoal) -> dict[str, Any]:
+        m = measure_goal(obj)
+        return {
+            "actual": m.actual,
+            "status": m.status,
+            "forecast": m.forecast,
+            "forecast_status": m.forecast_status,
+            "months": [{"month": d.isoformat(), "value": v} for d, v in m.months],
+        }
+
+
+class QualityGoalViewSet(ScopedModelViewSet):
+    scoped_model = QualityGoal
+    queryset = QualityGoal.objects.select_related("site", "department", "post", "owner")
+    serializer_class = QualityGoalSerializer
+    ordering = ("-year", "code")
+    create_service = staticmethod(_create_goal)
+    update_service = staticmethod(save_goal)
+
+
+class GoalReviewSerializer(StrictModelSerializer):
+    class Meta:
+        model = GoalReview
+        fields = [
+            "id",
+            "goal",
+            "reviewed_on",
+            "phase",
+            "findings",
+            "actions",
+            "actual_at_review",
+            "status_at_review",
+            "reviewer",
+        ]
+        read_only_fields = ["actual_at_review", "status_at_review", "reviewer"]
+
+
+class GoalReviewViewSet(ScopedModelViewSet):
+    scoped_model = GoalReview
+    queryset = GoalReview.objects.select_related("goal")
+    serializer_class = GoalReviewSerializer
+    ordering = ("-reviewed_on", "-id")
+    create_service = staticmethod(_create_review)
+    update_service = staticmethod(save_review)
+
+
+ROUTES = [
+    ("cockpit/kpi-values", KpiValueViewSet),
+    ("cockpit/quality-goals", QualityGoalViewSet),
+    ("cockpit/goal-reviews", GoalReviewViewSet),
+]

@@ -12,12 +12,18 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
+from qdm.cockpit.demo_goals import build_goals
 from qdm.cockpit.services import MAX_DAYS, compute_kpis
 from qdm.data.models import FlashTest
 from qdm.manufacturing.models import InspectionLot
 
 
 def build(ctx: Any) -> None:
+    build_kpis(ctx)
+    build_goals(ctx)
+
+
+def build_kpis(ctx: Any) -> None:
     firsts = [
         FlashTest.objects.aggregate(m=Min("tested_at"))["m"],
         InspectionLot.objects.aggregate(m=Min("inspected_at"))["m"],

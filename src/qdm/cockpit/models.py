@@ -49,3 +49,132 @@ class KpiValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.site_id} {self.granularity} {self.period_start}: {self.value}"
+
+
+class GoalLevel(models.TextChoices):
+    COMPANY = "company", _("Company")
+    DEPARTMENT = "department", _("Department")
+    POST = "post", _("Post")
+
+
+class GoalDirection(models.TextChoices):
+    AT_LEAST = "at_least", _("At least (≥)")
+    AT_MOST = "at_most", _("At most (≤)")
+
+
+class QualityGoal(models.Model):
+    """An annual quality objective on a KPI of the registry (e.g. group module FPY ≥ 98.5 %),
+    cascaded company → department → post. The actual value is never typed: it is read
+    from the materialised ``KpiValue`` rows of the goal's year and site (all sites for a
+    group goal); see ``qdm.cockpit.services_goals``."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.CharField(
+        _("level"), max_length=12, choices=GoalLevel.choices, default=GoalLevel.COMPANY
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent goal"),
+    )
+    kpi = models.CharField(_("KPI"), max_length=40)
+    direction = models.CharField(_("direction"), max_length=10, choices=GoalDirection.choices)
+    target = models.FloatField(_("target"))
+    amber_band = models.FloatField(
+        _("amber band"),
+        default=1.0,
+        help_text=_(
+            "How far (in the KPI's unit) the value may miss the target and still be amber "
+            "instead of red."
+        ),
+    )
+    site = models.ForeignKey(
+        "core.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Leave empty for a goal of the whole group (measured over all sites)."),
+    )
+    department = models.ForeignKey(
+        "system.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    post = models.ForeignKey(
+        "system.Post",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("post"),
+    )
+    owner = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+
+    scope = Scope(site="site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("quality goal")
+        verbose_name_plural = _("quality goals")
+        ordering = ["-year", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cockpit:qualitygoal_detail", args=[self.pk])
+
+
+class PdcaPhase(models.TextChoices):
+    PLAN = "plan", _("Plan")
+    DO = "do", _("Do")
+    CHECK = "check", _("Check")
+    ACT = "act", _("Act")
+
+
+class GoalReview(models.Model):
+    """A PDCA review recorded against a quality goal: what was checked, what was found,
+    what will be done next. The measured value and status at the time are stored with it."""
+
+    goal = models.ForeignKey(
+        QualityGoal, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("goal")
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    phase = models.CharField(_("PDCA phase"), max_length=8, choices=PdcaPhase.choices)
+    findings = models.TextField(_("findings"))
+    actions = models.TextField(_("next actions"), blank=True)
+    actual_at_review = models.FloatField(_("actual at review"), null=True, blank=True)
+    status_at_review = models.CharField(_("status at review"), max_length=10, blank=True)
+    reviewer = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
+    )
+
+    scope = Scope(site="goal__site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("goal review")
+        verbose_name_plural = _("goal reviews")
+        ordering = ["-reviewed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.goal.code} {self.reviewed_on} {self.get_phase_display()}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cockpit:goalreview_detail", args=[self.pk])

@@ -14,5 +14,7 @@ menu = Menu(
         MenuItem(_("Overview"), "cockpit:index"),
         MenuItem(_("Sites side by side"), "cockpit:cross_site"),
         MenuItem(_("Alerts centre"), "cockpit:alerts"),
+        MenuItem(_("Quality goals"), "cockpit:goals"),
+        MenuItem(_("Goal reviews (PDCA)"), "cockpit:goalreview_list"),
     ],
 )
