@@ -27,3 +27,27 @@ def test_demo_surveys() -> None:
     assert len({s.period for s in surveys}) == 4
     build(ctx)
     assert SatisfactionSurvey.objects.count() == len(surveys)
+
+
+def test_demo_requirements() -> None:
+    from qdm.service.models import CustomerRequirement
+    from qdm.service.selectors import requirements_for
+
+    ctx = build_kernel(scale="small", seed=11)
+    seed_all(ctx.sites, ctx.customers)
+    build(ctx)
+    reqs = list(CustomerRequirement.objects.all())
+    # two versions for each of two customers, plus one project-specific version each
+    assert len(reqs) == 6
+    es = ctx.customers["CUS-ES1"]
+    current = requirements_for(es)
+    assert current.version == 2 and current.project is None and current.max_el_grade == "A"
+    assert len(current.allowed_classes) == 5 and current.imp_bin_width_a is not None
+    from qdm.service.models import WarrantyContract
+
+    assert WarrantyContract.objects.count() == 3
+    de = WarrantyContract.objects.get(customer__code="CUS-DE1").terms()
+    assert de.power.guaranteed_pct(25) == pytest.approx(84.8)  # PV reference §4.4 PERC
+    build(ctx)
+    assert CustomerRequirement.objects.count() == 6
+    assert WarrantyContract.objects.count() == 3

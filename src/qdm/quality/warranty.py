@@ -84,3 +84,43 @@ def evaluate_power_claim(
         shortfall_w=shortfall,
         shortfall_pct=100.0 * shortfall / nameplate_w,
     )
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """The warranty terms of one contract: the product (materials and workmanship) warranty
+    and the linear power warranty with the measurement uncertainty granted to the buyer."""
+
+    product_years: float = 12.0
+    power: LinearWarranty = LinearWarranty()
+    uncertainty_pct: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.product_years <= 0:
+            raise WarrantyInputError("the product warranty term must be positive")
+        if not 0 <= self.uncertainty_pct < 100:
+            raise WarrantyInputError("the measurement uncertainty must be between 0 and 100 %")
+
+
+@dataclass(frozen=True)
+class ContractVerdict:
+    product_covered: bool  # a defect claim is within the product warranty term
+    power: WarrantyVerdict
+
+
+def evaluate_contract(
+    terms: ContractTerms, nameplate_w: float, measured_w: float, age_years: float
+) -> ContractVerdict:
+    """Both warranties of one module under one contract. The product warranty covers a
+    module up to and including ``product_years`` of age; the power claim uses the contract's
+    linear warranty and uncertainty (see ``evaluate_power_claim``)."""
+    if age_years < 0:
+        raise WarrantyInputError(f"negative module age {age_years:g} years")
+    power = evaluate_power_claim(
+        nameplate_w,
+        measured_w,
+        age_years,
+        terms=terms.power,
+        uncertainty_pct=terms.uncertainty_pct,
+    )
+    return ContractVerdict(product_covered=age_years <= terms.product_years, power=power)

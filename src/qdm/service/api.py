@@ -22,9 +22,11 @@ from qdm.service.models import (
     Complaint,
     ComplaintItem,
     CustomerProfile,
+    CustomerRequirement,
     Project,
     ReturnedModule,
     SatisfactionSurvey,
+    WarrantyContract,
 )
 from qdm.service.services import analysis
 from qdm.service.services.complaints import (
@@ -42,6 +44,12 @@ from qdm.service.services.customers import (
     update_profile,
     update_project,
     update_survey,
+)
+from qdm.service.services.requirements import (
+    create_contract,
+    create_requirement,
+    update_contract,
+    update_requirement,
 )
 from qdm.service.services.returns import create_return, update_return
 
@@ -303,7 +311,76 @@ class SatisfactionSurveyViewSet(ScopedModelViewSet):
     update_service = update_survey
 
 
+class CustomerRequirementSerializer(StrictModelSerializer):
+    class Meta:
+        model = CustomerRequirement
+        fields = [
+            "id",
+            "customer",
+            "project",
+            "module_model",
+            "version",
+            "effective_from",
+            "effective_to",
+            "allowed_classes_w",
+            "positive_tolerance_w",
+            "imp_sorting_required",
+            "imp_bin_width_a",
+            "modules_per_pallet",
+            "orientation",
+            "max_el_grade",
+            "refused_defect_codes",
+            "deliver_flash_list",
+            "deliver_el_images",
+            "deliver_coc",
+            "deliver_carbon_declaration",
+            "notes",
+        ]
+
+
+class CustomerRequirementViewSet(ScopedModelViewSet):
+    scoped_model = CustomerRequirement
+    queryset = CustomerRequirement.objects.all()
+    serializer_class = CustomerRequirementSerializer
+    filterset_class = fs.CustomerRequirementFilterSet
+    ordering = ("customer__code", "-effective_from", "-version")
+    create_service = create_requirement
+    update_service = update_requirement
+
+
+class WarrantyContractSerializer(StrictModelSerializer):
+    class Meta:
+        model = WarrantyContract
+        fields = [
+            "id",
+            "customer",
+            "project",
+            "module_model",
+            "reference",
+            "version",
+            "effective_from",
+            "effective_to",
+            "product_years",
+            "power_years",
+            "first_year_loss_pct",
+            "annual_loss_pct",
+            "uncertainty_pct",
+        ]
+
+
+class WarrantyContractViewSet(ScopedModelViewSet):
+    scoped_model = WarrantyContract
+    queryset = WarrantyContract.objects.all()
+    serializer_class = WarrantyContractSerializer
+    filterset_class = fs.WarrantyContractFilterSet
+    ordering = ("customer__code", "-effective_from", "-version")
+    create_service = create_contract
+    update_service = update_contract
+
+
 ROUTES = [
+    ("service/warranty-contracts", WarrantyContractViewSet),
+    ("service/customer-requirements", CustomerRequirementViewSet),
     ("service/customer-profiles", CustomerProfileViewSet),
     ("service/projects", ProjectViewSet),
     ("service/complaints", ComplaintViewSet),

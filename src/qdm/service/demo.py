@@ -19,7 +19,14 @@ from django.utils import timezone
 from qdm.core.workflow import transition
 from qdm.data.generator import PROJECTS
 from qdm.data.models import ModuleModel, Unit, UnitLink
-from qdm.service.models import Complaint, CustomerProfile, Project, SatisfactionSurvey
+from qdm.service.models import (
+    Complaint,
+    CustomerProfile,
+    CustomerRequirement,
+    Project,
+    SatisfactionSurvey,
+    WarrantyContract,
+)
 from qdm.service.services.complaints import (
     IntakeRow,
     add_items,
@@ -386,8 +393,111 @@ def _surveys(ctx: Any) -> int:
     return len(rows)
 
 
+#: structured customer requirements: customer code → (Imp sorting width A or None, worst
+#: EL grade, refused EL defect codes, modules per pallet, EL images, carbon declaration)
+REQUIREMENTS = {
+    "CUS-ES1": ("0.100", "A", "CRK-B, CRK-C", 36, True, False),
+    "CUS-DE1": (None, "B", "CRK-C, DARK", 31, False, True),
+}
+
+
+def _requirements(ctx: Any, projects: dict[str, list[Project]]) -> int:
+    """One version per customer (the most recent model's classes, 0/+5 W) and, for the
+    first customer, a superseded version 1 and a project-specific one."""
+    model = ModuleModel.objects.order_by("-pmax_w").first()
+    if model is None or CustomerRequirement.objects.exists():
+        return 0
+    nominal = int(model.pmax_w) // 5 * 5
+    classes = ", ".join(str(nominal + k) for k in (-10, -5, 0, 5, 10))
+    today = timezone.localdate()
+    year_start = today.replace(month=1, day=1)
+    made = 0
+    for code, (imp, grade, refused, per_pallet, el_images, carbon) in REQUIREMENTS.items():
+        customer = ctx.customers.get(code)
+        if customer is None:
+            continue
+        common = {
+            "customer": customer,
+            "allowed_classes_w": classes,
+            "positive_tolerance_w": Decimal("5"),
+            "imp_sorting_required": imp is not None,
+            "imp_bin_width_a": Decimal(imp) if imp else None,
+            "modules_per_pallet": per_pallet,
+            "orientation": "portrait",
+            "max_el_grade": grade,
+            "refused_defect_codes": refused,
+            "deliver_el_images": el_images,
+            "deliver_carbon_declaration": carbon,
+        }
+        first = year_start - datetime.timedelta(days=365)
+        v1 = CustomerRequirement(
+            **common | {"max_el_grade": "B", "refused_defect_codes": "CRK-C"},
+            version=1,
+            effective_from=first,
+            effective_to=year_start - datetime.timedelta(days=1),
+            notes="Superseded by version 2 after the 2025 quality agreement review.",
+        )
+        v2 = CustomerRequirement(**common, version=2, effective_from=year_start)
+        for req in (v1, v2):
+            req.full_clean()
+            req.save()
+            made += 1
+        if projects.get(code):
+            special = CustomerRequirement(
+                **common | {"max_el_grade": "A", "deliver_el_images": True},
+                project=projects[code][0],
+                version=1,
+                effective_from=year_start,
+                notes="Bank-financed plant: the lender's engineer checks every EL image.",
+            )
+            special.full_clean()
+            special.save()
+            made += 1
+    return made
+
+
+#: warranty contracts: customer code → (reference, product years, power years, first-year
+#: loss %, annual loss %, uncertainty %) — n-type 1 %/0.4 %/30 y and a PERC-era 2 %/0.55 %/25 y
+CONTRACTS = {
+    "CUS-ES1": ("ISP-MSA-2024-07", "15", "30", "1.00", "0.400", "3.00"),
+    "CUS-DE1": ("REP-RV-2023-112", "12", "25", "2.00", "0.550", "2.50"),
+    "CUS-US1": ("SWE-SPA-2025-03", "12", "30", "1.00", "0.400", "3.00"),
+}
+
+
+def _contracts(ctx: Any) -> int:
+    if WarrantyContract.objects.exists():
+        return 0
+    start = timezone.localdate().replace(month=1, day=1) - datetime.timedelta(days=3 * 365)
+    made = 0
+    for code, (ref, product, power, first, annual, unc) in CONTRACTS.items():
+        customer = ctx.customers.get(code)
+        if customer is None:
+            continue
+        contract = WarrantyContract(
+            customer=customer,
+            reference=ref,
+            effective_from=start,
+            product_years=Decimal(product),
+            power_years=Decimal(power),
+            first_year_loss_pct=Decimal(first),
+            annual_loss_pct=Decimal(annual),
+            uncertainty_pct=Decimal(unc),
+        )
+        contract.full_clean()
+        contract.save()
+        made += 1
+    return made
+
+
 def build(ctx: Any) -> dict[str, int]:
     projects = _profiles_and_projects(ctx)
+    requirements = _requirements(ctx, projects)
+    contracts = _contracts(ctx)
+    if contracts:
+        ctx.log.append(f"{contracts} warranty contracts")
+    if requirements:
+        ctx.log.append(f"{requirements} customer requirement versions")
     surveys = _surveys(ctx)
     if surveys:
         ctx.log.append(f"{surveys} satisfaction surveys (four quarters per customer)")

@@ -8,11 +8,13 @@ from qdm.service.models import (
     Complaint,
     ComplaintItem,
     CustomerProfile,
+    CustomerRequirement,
     Project,
     ReturnDecision,
     ReturnedModule,
     ReturnStatus,
     SatisfactionSurvey,
+    WarrantyContract,
 )
 from qdm.system.choices import Severity
 
@@ -89,3 +91,25 @@ class SatisfactionSurveyFilterSet(ScopedFilterSet):
     class Meta:
         model = SatisfactionSurvey
         fields = ["customer", "period", "region", "country"]
+
+
+class CustomerRequirementFilterSet(ScopedFilterSet):
+    search_fields = ("customer__code", "customer__name", "project__name", "refused_defect_codes")
+    customer = django_filters.ModelChoiceFilter(
+        queryset=Customer.objects.all(), label=_("Customer")
+    )
+
+    class Meta:
+        model = CustomerRequirement
+        fields = ["customer", "module_model", "max_el_grade"]
+
+
+class WarrantyContractFilterSet(ScopedFilterSet):
+    search_fields = ("reference", "customer__code", "customer__name", "project__name")
+    customer = django_filters.ModelChoiceFilter(
+        queryset=Customer.objects.all(), label=_("Customer")
+    )
+
+    class Meta:
+        model = WarrantyContract
+        fields = ["customer", "module_model"]

@@ -5,9 +5,11 @@ from qdm.service.choices import Symptom
 from qdm.service.models import (
     Complaint,
     CustomerProfile,
+    CustomerRequirement,
     Project,
     ReturnedModule,
     SatisfactionSurvey,
+    WarrantyContract,
 )
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -137,3 +139,57 @@ class SatisfactionSurveyForm(forms.ModelForm):
 
     def clean_period(self) -> str:
         return (self.cleaned_data.get("period") or "").strip().upper()
+
+
+class CustomerRequirementForm(forms.ModelForm):
+    class Meta:
+        model = CustomerRequirement
+        fields = [
+            "customer",
+            "project",
+            "module_model",
+            "version",
+            "effective_from",
+            "effective_to",
+            "allowed_classes_w",
+            "positive_tolerance_w",
+            "imp_sorting_required",
+            "imp_bin_width_a",
+            "modules_per_pallet",
+            "orientation",
+            "max_el_grade",
+            "refused_defect_codes",
+            "deliver_flash_list",
+            "deliver_el_images",
+            "deliver_coc",
+            "deliver_carbon_declaration",
+            "notes",
+        ]
+        widgets = {
+            "effective_from": forms.DateInput(attrs={"type": "date"}),
+            "effective_to": forms.DateInput(attrs={"type": "date"}),
+            "notes": TEXTAREA,
+        }
+
+
+class WarrantyContractForm(forms.ModelForm):
+    class Meta:
+        model = WarrantyContract
+        fields = [
+            "customer",
+            "project",
+            "module_model",
+            "reference",
+            "version",
+            "effective_from",
+            "effective_to",
+            "product_years",
+            "power_years",
+            "first_year_loss_pct",
+            "annual_loss_pct",
+            "uncertainty_pct",
+        ]
+        widgets = {
+            "effective_from": forms.DateInput(attrs={"type": "date"}),
+            "effective_to": forms.DateInput(attrs={"type": "date"}),
+        }

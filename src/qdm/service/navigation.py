@@ -50,6 +50,23 @@ menu = Menu(
         MenuItem(
             _("Customer profiles"), "service:customerprofile_list", "service.view_customerprofile"
         ),
+        MenuItem(
+            _("Customer requirements"),
+            "service:customerrequirement_list",
+            "service.view_customerrequirement",
+            audiences=CUSTOMERS,
+        ),
+        MenuItem(
+            _("Warranty contracts"),
+            "service:warrantycontract_list",
+            "service.view_warrantycontract",
+            audiences=CUSTOMERS,
+        ),
+        MenuItem(
+            _("Customer requirements check"),
+            "service:requirement_check",
+            "service.view_customerrequirement",
+        ),
         MenuItem(_("Modules at risk (suspect lot)"), "service:at_risk", "data.view_unit"),
     ],
 )

@@ -5,9 +5,11 @@ from qdm.service.models import (
     Complaint,
     ComplaintItem,
     CustomerProfile,
+    CustomerRequirement,
     Project,
     ReturnedModule,
     SatisfactionSurvey,
+    WarrantyContract,
 )
 
 
@@ -88,4 +90,40 @@ class SatisfactionSurveyTable(BaseTable):
             "technical_support",
             "documents",
             "nps",
+        )
+
+
+class CustomerRequirementTable(BaseTable):
+    customer = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = CustomerRequirement
+        fields = (
+            "customer",
+            "project",
+            "module_model",
+            "version",
+            "effective_from",
+            "effective_to",
+            "allowed_classes_w",
+            "max_el_grade",
+        )
+
+
+class WarrantyContractTable(BaseTable):
+    reference = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = WarrantyContract
+        fields = (
+            "reference",
+            "version",
+            "customer",
+            "project",
+            "module_model",
+            "effective_from",
+            "product_years",
+            "power_years",
+            "first_year_loss_pct",
+            "annual_loss_pct",
         )

@@ -12,12 +12,15 @@ from qdm.service.models import (
     Complaint,
     ComplaintItem,
     CustomerProfile,
+    CustomerRequirement,
     Project,
     ReturnedModule,
     SatisfactionSurvey,
+    WarrantyContract,
 )
 from qdm.service.services.complaints import create_complaint, update_complaint
 from qdm.service.services.customers import save_profile, save_project, save_survey
+from qdm.service.services.requirements import save_contract, save_requirement
 from qdm.service.services.returns import save_return
 
 
@@ -69,6 +72,20 @@ def project_context(obj: Project, user: Any) -> dict[str, Any]:
 
 
 MODEL_UIS = [
+    ModelUI(
+        WarrantyContract,
+        t.WarrantyContractTable,
+        fs.WarrantyContractFilterSet,
+        f.WarrantyContractForm,
+        saver=save_contract,
+    ),
+    ModelUI(
+        CustomerRequirement,
+        t.CustomerRequirementTable,
+        fs.CustomerRequirementFilterSet,
+        f.CustomerRequirementForm,
+        saver=save_requirement,
+    ),
     ModelUI(
         CustomerProfile,
         t.CustomerProfileTable,
@@ -135,6 +152,8 @@ MODEL_UIS = [
             "guaranteed_w",
             "warranty_valid",
             "shortfall_w",
+            "warranty_contract",
+            "product_covered",
             "decision",
             "cost",
         ),

@@ -1,5 +1,6 @@
 from qdm.service.models.complaints import Complaint, ComplaintItem
 from qdm.service.models.customers import CustomerProfile, Project
+from qdm.service.models.requirements import CustomerRequirement, Orientation, WarrantyContract
 from qdm.service.models.returns import ReturnDecision, ReturnedModule, ReturnStatus
 from qdm.service.models.satisfaction import SatisfactionSurvey
 
@@ -7,9 +8,12 @@ __all__ = [
     "Complaint",
     "ComplaintItem",
     "CustomerProfile",
+    "CustomerRequirement",
+    "Orientation",
     "Project",
     "ReturnDecision",
     "ReturnStatus",
     "ReturnedModule",
     "SatisfactionSurvey",
+    "WarrantyContract",
 ]

@@ -88,6 +88,18 @@ class ReturnedModule(models.Model):
         _("valid power-warranty claim"), null=True, blank=True, editable=False
     )
     shortfall_w = models.FloatField(_("shortfall (W)"), null=True, blank=True, editable=False)
+    warranty_contract = models.ForeignKey(
+        "service.WarrantyContract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("warranty contract"),
+    )
+    product_covered = models.BooleanField(
+        _("within the product warranty"), null=True, blank=True, editable=False
+    )
     decision = models.CharField(
         _("decision"), max_length=10, choices=ReturnDecision.choices, blank=True
     )

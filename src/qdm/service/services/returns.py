@@ -12,8 +12,14 @@ from django.utils.translation import gettext as _
 from qdm.core.numbering import next_number
 from qdm.core.services.audit import record_event
 from qdm.data.models import FlashTest, Unit
-from qdm.quality.warranty import LinearWarranty, WarrantyInputError, evaluate_power_claim
+from qdm.quality.warranty import (
+    ContractTerms,
+    LinearWarranty,
+    WarrantyInputError,
+    evaluate_contract,
+)
 from qdm.service.models import Complaint, ReturnedModule
+from qdm.service.selectors import warranty_contract_for
 
 
 def _shipped_at(unit_id: int) -> Any:
@@ -42,22 +48,40 @@ def _evaluate(rma: ReturnedModule) -> None:
     shipped = _shipped_at(unit.pk)
     if shipped is not None and rma.received_on is not None:
         rma.age_years = max(0.0, (rma.received_on - shipped.date()).days / 365.25)
+    complaint = rma.item.complaint
+    # the contract covering the module when it was shipped (its project, its model)
+    rma.warranty_contract = (
+        warranty_contract_for(
+            complaint.customer_id,
+            module_model=unit.module_model_id,
+            on_date=shipped.date(),
+            project=complaint.project_id,
+        )
+        if shipped is not None
+        else None
+    )
+    if rma.warranty_contract is not None:
+        # the contract's agreed measurement uncertainty replaces the default
+        terms = rma.warranty_contract.terms()
+        rma.uncertainty_pct = terms.uncertainty_pct
+    else:
+        try:
+            terms = ContractTerms(power=LinearWarranty(), uncertainty_pct=rma.uncertainty_pct)
+        except WarrantyInputError as exc:
+            raise ValidationError(str(exc)) from None
+    rma.product_covered = (
+        rma.age_years <= terms.product_years if rma.age_years is not None else None
+    )
     if rma.retest_pmax_w is None or rma.nameplate_w is None or rma.age_years is None:
         rma.guaranteed_w = rma.warranty_valid = rma.shortfall_w = None
         return
     try:
-        verdict = evaluate_power_claim(
-            rma.nameplate_w,
-            rma.retest_pmax_w,
-            rma.age_years,
-            terms=LinearWarranty(),
-            uncertainty_pct=rma.uncertainty_pct,
-        )
+        verdict = evaluate_contract(terms, rma.nameplate_w, rma.retest_pmax_w, rma.age_years)
     except WarrantyInputError as exc:
         raise ValidationError(str(exc)) from None
-    rma.guaranteed_w = verdict.guaranteed_w
-    rma.warranty_valid = verdict.valid_claim
-    rma.shortfall_w = verdict.shortfall_w
+    rma.guaranteed_w = verdict.power.guaranteed_w
+    rma.warranty_valid = verdict.power.valid_claim
+    rma.shortfall_w = verdict.power.shortfall_w
 
 
 def _check_editable(rma: ReturnedModule) -> None:
