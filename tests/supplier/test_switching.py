@@ -44,13 +44,14 @@ def test_reduced_waits_for_the_signed_approval_of_the_responsible_authority(worl
     assert signatures_for(current).get().signer == engineer
     reduced = receive(world, supplier_lot="L16")
     assert reduced.severity == "reduced"
-    # ISO 2859-1 Table II-C: code H, AQL 0.65 → arrow to J (reduced n = 32), Ac 0 Re 1
-    assert (reduced.sample_size, reduced.accept_number) == (32, 0)
+    # ISO 2859-1:1999 Table 2-C: code H, AQL 0.65 → arrow down to K (reduced n = 50),
+    # Ac 1 Re 2 (tests/quality/test_sampling_reduced_iso.py)
+    assert (reduced.sample_size, reduced.accept_number) == (50, 1)
     # a second approval is refused: it is no longer waiting
     with pytest.raises(SupplierError, match="not waiting"):
         switching.approve_reduced(state(world), actor=engineer, password=PASSWORD, reason="again")
-    # a rejected lot on reduced → back to normal
-    judge(world, reduced, bad=1)
+    # a rejected lot on reduced (2 ≥ Re 2) → back to normal
+    judge(world, reduced, bad=2)
     assert state(world).severity == "normal"
 
 

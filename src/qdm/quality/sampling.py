@@ -205,8 +205,9 @@ def plan(
 ) -> SamplingPlan:
     """Single sampling plan for a lot (ISO 2859-1 / ANSI/ASQ Z1.4).
 
-    ``reduced_table`` chooses the reduced master table: ``"iso"`` (ISO 2859-1:1999,
-    no gap - see the caveat in :mod:`qdm.quality.sampling_tables`) or ``"z1.4"``
+    ``reduced_table`` chooses the reduced master table: ``"iso"`` (ISO 2859-1:1999
+    Table 2-C, no gap; checked cell by cell against a transcription of GB/T 2828.1-2012, its
+    identical adoption - see :mod:`qdm.quality.sampling_tables`) or ``"z1.4"``
     (ANSI/ASQ Z1.4 Table II-C with the Ac/Re gap).
     """
     lot_size = _check_lot_size(lot_size)

@@ -76,6 +76,7 @@ class ScorecardWeightsForm(forms.ModelForm):
             "weight_repeat",
             "weight_certificate",
             "weight_audit",
+            "weight_field_failure",
             "ppm_limit",
             "grade_a",
             "grade_b",

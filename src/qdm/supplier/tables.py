@@ -83,6 +83,7 @@ ScorecardTable = table(
         "repeat_defects",
         "certificate_status",
         "audit_score",
+        "field_failures",
         "score",
         "grade",
     ),
@@ -100,5 +101,6 @@ ScorecardWeightsTable = table(
         "weight_repeat",
         "weight_certificate",
         "weight_audit",
+        "weight_field_failure",
     ),
 )

@@ -40,6 +40,17 @@ class ScorecardWeights(models.Model):
             "measures share the rest. Blank: the site setting QDM_SCORECARD_AUDIT_WEIGHT."
         ),
     )
+    weight_field_failure = models.PositiveSmallIntegerField(
+        _("weight: field failures"),
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text=_(
+            "Percent of the total score the field failures attributed to the supplier weigh "
+            "in a month that has any (0–100); the other measures share the rest. Blank: the "
+            "site setting QDM_SCORECARD_FIELD_FAILURE_WEIGHT."
+        ),
+    )
     ppm_limit = models.PositiveIntegerField(
         _("ppm scoring zero points"), default=10_000, validators=[MinValueValidator(1)]
     )
@@ -89,6 +100,18 @@ class ScorecardWeights(models.Model):
             raise ValidationError(
                 {"weight_audit": _("The supplier audit weight must be from 0 to 100.")}
             )
+        if self.weight_field_failure is not None and not 0 <= self.weight_field_failure <= 100:
+            raise ValidationError(
+                {"weight_field_failure": _("The field-failure weight must be from 0 to 100.")}
+            )
+        if (self.weight_audit or 0) + (self.weight_field_failure or 0) > 100:
+            raise ValidationError(
+                _(
+                    "The supplier audit and field-failure weights together must not exceed "
+                    "100 (now %(total)s)."
+                )
+                % {"total": (self.weight_audit or 0) + (self.weight_field_failure or 0)}
+            )
         if not (self.grade_a > self.grade_b > self.grade_c):
             raise ValidationError(_("Grade limits must fall from A to C."))
 
@@ -134,6 +157,17 @@ class Scorecard(models.Model):
     audit_score = models.FloatField(_("supplier audit score"), null=True, blank=True)
     audit_weight = models.PositiveSmallIntegerField(
         _("supplier audit weight %"), null=True, blank=True
+    )
+    field_failures = models.PositiveIntegerField(
+        _("field failures attributed"),
+        default=0,
+        help_text=_(
+            "Failed modules of supplier-responsibility complaints received in the month "
+            "whose genealogy holds a lot of this supplier and category."
+        ),
+    )
+    field_failure_weight = models.PositiveSmallIntegerField(
+        _("field-failure weight %"), null=True, blank=True
     )
     score = models.FloatField(_("score"), default=0)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)

@@ -26,6 +26,19 @@ audit weight is a separate share of the total, see below):
   their own proportions: score = (1 − w/100) × measures + w/100 × audit. Without an audit
   in the window the audit's weight is redistributed: score = measures.
 
+* field failures: failed modules of complaints received in the month whose
+  responsibility is "supplier" (not rejected as invalid, RMA claim not rejected) and whose
+  suspect lots — the supplier-delivered lots every failing module of the complaint has in
+  its backward genealogy — include a lot of this supplier and category
+  (:func:`qdm.service.selectors.supplier_field_failures`); each module counts once.
+  Points = max(0, 100 − 25 × count). Like the audit it is a separate share of the total:
+  ``field_failure_weight`` percent (``ScorecardWeights.weight_field_failure`` when set,
+  else the setting ``QDM_SCORECARD_FIELD_FAILURE_WEIGHT``, default 10), counted only in a
+  month with at least one attributed failure (a month without any keeps the score of the
+  other measures, so a field failure can only lower it). With both shares:
+  score = (1 − a/100 − f/100) × measures + a/100 × audit + f/100 × field points; audit and
+  field-failure weights together must not exceed 100.
+
 Grade A/B/C/D by the weights' limits. A D grade moves every material of that category
 from that supplier to tightened inspection.
 """
@@ -43,6 +56,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from qdm.manufacturing import selectors as iqc
+from qdm.service.selectors import supplier_field_failures
 from qdm.supplier.choices import CertificateKind, CertificateState, Grade, ReceiptStatus
 from qdm.supplier.models import Certificate, Receipt, ScarRequest, Scorecard, ScorecardWeights
 from qdm.supplier.services import switching
@@ -54,6 +68,8 @@ CERTIFICATE_POINTS = {CertificateState.VALID: 100, CertificateState.EXPIRING: 50
 
 
 DEFAULT_AUDIT_WEIGHT = 15
+DEFAULT_FIELD_FAILURE_WEIGHT = 10
+FIELD_FAILURE_PENALTY = 25
 AUDIT_WINDOW_MONTHS = 12
 
 
@@ -66,6 +82,55 @@ def audit_weight(weights: ScorecardWeights) -> int:
     if not 0 <= value <= 100:
         raise ValueError(f"the supplier-audit weight must be from 0 to 100, not {value}")
     return value
+
+
+def field_failure_weight(weights: ScorecardWeights) -> int:
+    """Percent of the score the field failures weigh in a month that has any (0–100)."""
+    value = getattr(weights, "weight_field_failure", None)
+    if value is None:
+        value = getattr(
+            settings, "QDM_SCORECARD_FIELD_FAILURE_WEIGHT", DEFAULT_FIELD_FAILURE_WEIGHT
+        )
+    value = int(value)
+    if not 0 <= value <= 100:
+        raise ValueError(f"the field-failure weight must be from 0 to 100, not {value}")
+    return value
+
+
+def with_field_failures(
+    measures: float,
+    audit: float | None,
+    audit_weight: int,
+    failures: int,
+    weight: int,
+) -> float:
+    """The total score: the measures' score blended with the audit score and the
+    field-failure points, each a separate share of the total; a share without data (no
+    audit, no field failure) goes back to the measures."""
+    a = audit_weight if audit is not None else 0
+    f = weight if failures else 0
+    if a + f > 100:
+        raise ValueError(
+            f"the supplier audit ({a}) and field-failure ({f}) weights exceed 100 together"
+        )
+    if f == 0:
+        return with_audit(measures, audit, audit_weight)
+    field = max(0, 100 - FIELD_FAILURE_PENALTY * failures)
+    total = (100 - a - f) / 100 * measures + f / 100 * field
+    if a:
+        total += a / 100 * audit  # type: ignore[operator]
+    return round(total, 2)
+
+
+def field_failure_counts(
+    start: datetime.date, end: datetime.date
+) -> dict[tuple[int, int], set[int]]:
+    """``{(supplier_id, category_id): {complaint item ids}}`` of the field failures
+    attributed from ``start`` to ``end`` (both included)."""
+    found: dict[tuple[int, int], set[int]] = {}
+    for row in supplier_field_failures(start, end):
+        found.setdefault((row.supplier_id, row.category_id), set()).add(row.item_id)
+    return found
 
 
 def audit_window(last_day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -174,7 +239,11 @@ def repeat_defects(rejected: list[Receipt], supplier: Any, category: Any) -> int
 
 
 def compute_scorecard(
-    supplier: Any, category: Any, month: datetime.date, weights: ScorecardWeights | None = None
+    supplier: Any,
+    category: Any,
+    month: datetime.date,
+    weights: ScorecardWeights | None = None,
+    field_failures: dict[tuple[int, int], set[int]] | None = None,
 ) -> Scorecard:
     """Compute (or recompute) one scorecard; a D grade tightens the category's materials."""
     weights = weights or active_weights()
@@ -218,7 +287,13 @@ def compute_scorecard(
     window = audit_window(last_day)
     audit = supplier_audit_scores(*window, suppliers=[supplier]).get(supplier.pk)
     weight = audit_weight(weights)
-    score = with_audit(points.weighted(weights), audit.score if audit else None, weight)
+    if field_failures is None:  # compute_month passes the month's map once for all cards
+        field_failures = field_failure_counts(start.date(), last_day)
+    failures = len(field_failures.get((supplier.pk, category.pk), ()))
+    f_weight = field_failure_weight(weights)
+    score = with_field_failures(
+        points.weighted(weights), audit.score if audit else None, weight, failures, f_weight
+    )
     counted = audit is not None and weight > 0
     grade = grade_for(score, weights)
     with transaction.atomic():
@@ -243,6 +318,8 @@ def compute_scorecard(
                 "supplier_audit_id": audit.audit_id if audit else None,
                 "audit_score": audit.score if audit else None,
                 "audit_weight": weight if counted else None,
+                "field_failures": failures,
+                "field_failure_weight": f_weight if failures and f_weight else None,
                 "score": score,
                 "grade": grade,
                 "computed_at": timezone.now(),
@@ -272,15 +349,19 @@ def compute_month(month: datetime.date) -> list[Scorecard]:
     from qdm.core.models import Supplier
     from qdm.data.models import MaterialCategory
 
+    last_day = (end - datetime.timedelta(days=1)).date()
+    # a supplier × category with field failures but no receipt in the month still gets a card
+    failing = field_failure_counts(start.date(), last_day)
     weights = active_weights()
     cards = []
-    for supplier_id, category_id in sorted(set(pairs)):
+    for supplier_id, category_id in sorted(set(pairs) | set(failing)):
         cards.append(
             compute_scorecard(
                 Supplier.objects.get(pk=supplier_id),
                 MaterialCategory.objects.get(pk=category_id),
                 month,
                 weights,
+                failing,
             )
         )
     return cards
