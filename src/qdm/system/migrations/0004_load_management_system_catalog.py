@@ -11,6 +11,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("system", "0003_integrated_management_systems")]
+    dependencies = [("system", "0003b_responsibility_and_management_review")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
