@@ -1,6 +1,7 @@
 """Streaming readers: CSV (UTF-8 with or without BOM, else GB18030; comma, semicolon or tab)
 and XLSX (first sheet, openpyxl read-only). Both give the header and then chunks of rows as
-lists of strings, so memory stays flat with the size of the file.
+lists of strings (a CSV chunk of plain lines column by column, see :class:`Chunk`), so
+memory stays flat with the size of the file.
 
 Row numbers are spreadsheet row numbers: the header is row 1, the first data row is row 2.
 Blank rows are skipped (and not counted) but keep their numbers.
@@ -14,7 +15,6 @@ import hashlib
 import io
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import islice
 from typing import IO, Any
@@ -24,6 +24,15 @@ from django.utils.translation import gettext as _
 READ_BLOCK = 1 << 20
 #: characters of CSV text read ahead at a time
 READ_CHARS = 1 << 20
+
+
+#: the line-end marker of the column-wise split (a control character; a block holding it
+#: is split line by line)
+_MARK = "\x01"
+
+
+class _Columns(list):  # type: ignore[type-arg]
+    """A block of records given column by column (see :meth:`CsvReader._columns`)."""
 
 
 class UnreadableFile(Exception):
@@ -36,12 +45,42 @@ class UnreadableFile(Exception):
         self.message = message
 
 
-@dataclass
 class Chunk:
-    """Consecutive data rows: ``numbers[i]`` is the file row number of ``rows[i]``."""
+    """Consecutive data rows: ``numbers[i]`` is the file row number of ``rows[i]``.
 
-    rows: list[list[str]]
-    numbers: Sequence[int]
+    A reader may hand the values over column by column instead (``columns[j][i]`` is the
+    ``j``-th value of row ``i``; every row then has exactly the header's width): the
+    validator works on columns, so no list per row is built unless ``rows`` is asked for.
+    """
+
+    __slots__ = ("_rows", "columns", "numbers")
+
+    def __init__(
+        self,
+        rows: list[list[str]] | None,
+        numbers: Sequence[int],
+        columns: list[list[str]] | None = None,
+    ) -> None:
+        if rows is None and columns is None:
+            raise ValueError("a chunk needs rows or columns")
+        self._rows = rows
+        self.columns = columns
+        self.numbers = numbers
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def rows(self) -> list[list[str]]:
+        if self._rows is None:
+            self._rows = [list(row) for row in zip(*self.columns or [], strict=True)]
+        return self._rows
+
+    def row(self, i: int) -> list[str]:
+        """The values of row ``i`` (without building the other rows)."""
+        if self._rows is None:
+            return [column[i] for column in self.columns or []]
+        return self._rows[i]
 
 
 def inspect(stream: IO[bytes]) -> tuple[str, str, int]:
@@ -189,7 +228,8 @@ class CsvReader(TableReader):
         """Up to ``size`` records. Lines without quotes, blanks at the start of a value,
         lone carriage returns or NUL read exactly as the CSV reader would read them, by one
         ``str.split`` each (reading a plain file takes about a fifth less time); any other
-        block goes through the reader."""
+        block goes through the reader. A block of lines of the header's width comes back
+        column by column (:class:`_Columns`)."""
         if self._pending:  # the reader holds the rest of a line
             return list(islice(self.reader, size))
         self._fill(size)
@@ -213,7 +253,26 @@ class CsvReader(TableReader):
             return list(islice(self.reader, size))
         self._at += len(lines)
         self._fast_lines += len(lines)
+        columns = self._columns(text, len(lines))
+        if columns is not None:
+            return columns
         return [line.split(delimiter) if line else [] for line in lines]
+
+    def _columns(self, text: str, n: int) -> _Columns | None:
+        """The ``n`` lines of ``text`` (joined by "\n", no quotes) column by column, split
+        at once: every line end becomes a marker field, and when the markers sit exactly
+        every ``width + 1`` fields each line has the header's width. ``None`` when a line
+        has another width (or is blank): the caller then splits line by line."""
+        width = len(self.headers)
+        if width < 2 or _MARK in text:
+            return None
+        delimiter = self.delimiter
+        end = delimiter + _MARK
+        fields = (text.replace("\n", end + delimiter) + end).split(delimiter)
+        stride = width + 1
+        if len(fields) != n * stride or fields[width::stride].count(_MARK) != n:
+            return None
+        return _Columns([fields[j::stride] for j in range(width)])
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         """Blocks of ``size`` records (no Python loop per row unless the block holds a
@@ -226,6 +285,10 @@ class CsvReader(TableReader):
                 if not block:
                     break
                 first = number + 1
+                if isinstance(block, _Columns):
+                    number += len(block[0])
+                    yield Chunk(None, range(first, number + 1), columns=block)
+                    continue
                 number += len(block)
                 if min(map(len, block)) > 1:  # a blank row reads as [] or [""]
                     yield Chunk(block, range(first, number + 1))

@@ -274,7 +274,7 @@ class _Run:
         objects = []
         for i in sorted(result.invalid):
             errors = result.invalid[i]
-            row = result.originals.get(i, chunk.rows[i])
+            row = result.originals[i] if i in result.originals else chunk.row(i)
             objects.append(
                 QuarantinedRow(
                     batch=self.batch,
@@ -291,15 +291,21 @@ class _Run:
 
 
 def _store(
-    writer: FactWriter, validator: ChunkValidator, chunk: Chunk, result: ChunkResult
+    writer: FactWriter,
+    validator: ChunkValidator,
+    chunk: Chunk,
+    result: ChunkResult,
+    stored_so_far: int,
 ) -> tuple[int, int]:
     """Insert the valid rows; move rows whose key an earlier chunk of the same file stored
-    to the invalid ones. Returns (stored, duplicates of rows stored before this batch)."""
-    before = writer.max_id()
+    to the invalid ones. Returns (stored, duplicates of rows stored before this batch).
+    ``stored_so_far``: rows this batch stored before the chunk (none: every conflict is a
+    row stored before the batch, nothing to look up — the same file ingested again)."""
+    before = writer.max_id() if stored_so_far else 0
     stored = writer.insert_columns(result.columns)
     conflicts = len(result) - stored
-    if not conflicts:
-        return stored, 0
+    if not conflicts or not stored_so_far:
+        return stored, conflicts
     keys = result.keys
     earlier = writer.stored_by_batch(keys, before)
     in_file = 0
@@ -347,19 +353,22 @@ def _run(
     gc.disable()  # millions of short-lived tuples: the cyclic collector only costs time
     try:
         with bulk_cache(), transaction.atomic() if strict else nullcontext():
+            first_id = writer.max_id() if strict else 0
             for chunk in chunks:
                 result = validator.validate(chunk)
-                summary.rows += len(chunk.rows)
+                summary.rows += len(chunk)
                 with transaction.atomic():
                     if not (strict and summary.rejected):
-                        stored, duplicates = _store(writer, validator, chunk, result)
+                        stored, duplicates = _store(
+                            writer, validator, chunk, result, summary.accepted
+                        )
                         summary.accepted += stored
                         summary.duplicates += duplicates
                     run.quarantine(chunk, result)
                 if progress is not None:
                     progress(reader.position(), reader.total, summary.rows)
             if strict and summary.rejected:
-                writer.delete_batch()
+                writer.delete_batch(first_id)
                 summary.accepted = 0
             summary.status = (
                 BatchStatus.REJECTED if strict and summary.rejected else BatchStatus.DONE

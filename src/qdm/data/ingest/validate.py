@@ -128,7 +128,7 @@ def _floats(
                     missing[i] = True
         bad |= ~np.isfinite(arr) & ~missing
         return arr, (missing if missing.any() else None), (bad if bad.any() else None), None
-    arr = np.array(floats, dtype=np.float64)
+    arr = np.fromiter(floats, np.float64, len(floats))
     finite = np.isfinite(arr)
     return arr, None, (None if finite.all() else ~finite), floats
 
@@ -170,6 +170,143 @@ def _one_time(text: str, zone: ZoneInfo) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
+
+
+#: local times without an offset are read in one go only over at most this span
+_ZONE_SPAN = 62 * 86_400
+
+
+def _constant_offset(zone: ZoneInfo | None, low: int, high: int) -> int | None:
+    """The UTC offset (seconds) of ``zone`` for every local time between the epoch
+    seconds ``low`` and ``high`` read as wall-clock times, probed each hour (a DST change
+    in between gives ``None``, and so does a span over :data:`_ZONE_SPAN`)."""
+    if zone is None or high - low > _ZONE_SPAN:
+        return None
+    epoch = datetime(1970, 1, 1)
+    offsets = {
+        (epoch + timedelta(seconds=t)).replace(tzinfo=zone).utcoffset()
+        for t in [*range(low, high, 3600), high]
+    }
+    if len(offsets) != 1:
+        return None
+    only = offsets.pop()
+    return None if only is None else int(only.total_seconds())
+
+
+#: character positions of the digits of ``YYYY-MM-DDTHH:MM:SS``
+_TIME_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's ``days_from_civil``,
+    http://howardhinnant.github.io/date_algorithms.html), for years ≥ 0."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+
+
+def _civil_from_days(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inverse of :func:`_days_from_civil` (Hinnant's ``civil_from_days``)."""
+    z = z + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _times_whole(raw: Any, zone: ZoneInfo | None) -> tuple[np.ndarray, list[str]] | None:
+    """The usual column — ISO times to the second, all written alike (``2026-03-01T08:15:00``
+    with ``+08:00``, ``Z`` or no offset, ``T`` or a blank, ``-`` or ``/``) — read and written
+    back as UTC by integer arithmetic on the characters: the epoch seconds and the stored
+    strings (``YYYY-MM-DD HH:MM:SS`` + the connection's suffix). ``None`` for anything
+    else, including an impossible date: :func:`_times_vector` or the row path decides."""
+    n = len(raw)
+    width = len(raw[0]) if n else 0
+    if width not in (19, 20, 25) or len(set(map(len, raw))) != 1:
+        return None
+    arr = np.array(raw)
+    if arr.dtype.itemsize != 4 * width:
+        return None
+    chars = arr.view(np.uint32).reshape(n, width).astype(np.int64)
+    digits = chars[:, _TIME_DIGITS] - 48
+    if (
+        ((digits < 0) | (digits > 9)).any()
+        or not np.isin(chars[:, (4, 7)], (45, 47)).all()  # - or /
+        or not np.isin(chars[:, 10], (84, 32)).all()  # T or blank
+        or not (chars[:, (13, 16)] == 58).all()  # :
+    ):
+        return None
+    tens = digits[:, 0::2] * 10 + digits[:, 1::2]  # YY YY MM DD hh mm ss
+    year, month, day = tens[:, 0] * 100 + tens[:, 1], tens[:, 2], tens[:, 3]
+    hour, minute, second = tens[:, 4], tens[:, 5], tens[:, 6]
+    if (
+        year.min() < 1900
+        or month.min() < 1
+        or month.max() > 12
+        or day.min() < 1
+        or day.max() > 31
+        or hour.max() > 23
+        or minute.max() > 59
+        or second.max() > 59
+    ):
+        return None
+    days = _days_from_civil(year, month, day)
+    if (_civil_from_days(days)[2] != day).any():  # 31 April, 29 February 2025 …
+        return None
+    local = days * 86_400 + hour * 3600 + minute * 60 + second
+    if width == 25:
+        if not (np.isin(chars[:, 19], (43, 45)).all() and (chars[:, 22] == 58).all()):
+            return None
+        zone_digits = chars[:, (20, 21, 23, 24)] - 48
+        if ((zone_digits < 0) | (zone_digits > 9)).any():
+            return None
+        hours = zone_digits[:, 0] * 10 + zone_digits[:, 1]
+        minutes = zone_digits[:, 2] * 10 + zone_digits[:, 3]
+        if hours.max() > 23 or minutes.max() > 59:
+            return None
+        offset: Any = np.where(chars[:, 19] == 45, -60, 60) * (hours * 60 + minutes)
+    elif width == 20:
+        if not (chars[:, 19] == 90).all():  # Z
+            return None
+        offset = 0
+    else:
+        offset = _constant_offset(zone, int(local.min()), int(local.max()))
+        if offset is None:
+            return None
+    utc = local - offset
+    days = utc // 86_400
+    rest = utc - days * 86_400
+    year, month, day = _civil_from_days(days)
+    if year.max() > 9999:
+        return None
+    out = np.empty((n, 19), dtype=np.uint32)
+    for position, value, divisor in (
+        (0, year, 1000),
+        (1, year, 100),
+        (2, year, 10),
+        (3, year, 1),
+        (5, month, 10),
+        (6, month, 1),
+        (8, day, 10),
+        (9, day, 1),
+        (11, rest // 3600, 10),
+        (12, rest // 3600, 1),
+        (14, rest // 60 % 60, 10),
+        (15, rest // 60 % 60, 1),
+        (17, rest % 60, 10),
+        (18, rest % 60, 1),
+    ):
+        out[:, position] = value // divisor % 10 + 48
+    out[:, (4, 7)] = 45
+    out[:, 10] = 32
+    out[:, (13, 16)] = 58
+    return utc.astype(np.float64), out.view("U19").reshape(n).tolist()
 
 
 def _times_vector(raw: Any, zone: ZoneInfo | None) -> np.ndarray | None:
@@ -220,15 +357,12 @@ def _times_vector(raw: Any, zone: ZoneInfo | None) -> np.ndarray | None:
     if local.min() < np.datetime64("1900-01-01", "us"):
         return None
     if offset is None:
-        if zone is None:
+        micros = local.astype(np.int64)
+        low, high = (int(v) // 1_000_000 for v in (micros.min(), micros.max()))
+        seconds = _constant_offset(zone, low, high)
+        if seconds is None:
             return None
-        first, last = (
-            datetime.fromisoformat(str(v)).replace(tzinfo=zone).utcoffset()
-            for v in (local.min(), local.max())
-        )
-        if first != last or first is None:
-            return None
-        offset = np.timedelta64(int(first.total_seconds() // 60), "m")
+        offset = np.timedelta64(seconds, "s")
     return local - offset
 
 
@@ -261,23 +395,27 @@ class ChunkValidator:
     def validate(self, chunk: Chunk) -> ChunkResult:
         """Check every row of ``chunk``; return the valid rows as insert parameters (in
         :attr:`db_columns` order) and the invalid ones with their errors."""
-        rows = chunk.rows
-        n = len(rows)
+        n = len(chunk)
         width = self.mapping.width
         errors = _Errors(self.mapping, chunk)
-        widths = set(map(len, rows))
-        ragged = [i for i, r in enumerate(rows) if len(r) != width] if widths - {width} else []
-        originals = {i: rows[i] for i in ragged}
-        for i in ragged:
-            errors.add(
-                i,
-                "",
-                "wrong_column_count",
-                _("The row has %(found)s values; the header has %(expected)s.")
-                % {"found": len(rows[i]), "expected": width},
-            )
-            rows[i] = (rows[i] + [""] * width)[:width]
-        columns = list(zip(*rows, strict=True)) if n else [() for _ in range(width)]
+        originals: dict[int, list[str]] = {}
+        if chunk.columns is not None and len(chunk.columns) == width:
+            columns: list[Any] = chunk.columns  # the reader split them: all of this width
+        else:
+            rows = chunk.rows
+            widths = set(map(len, rows))
+            ragged = [i for i, r in enumerate(rows) if len(r) != width] if widths - {width} else []
+            originals = {i: rows[i] for i in ragged}
+            for i in ragged:
+                errors.add(
+                    i,
+                    "",
+                    "wrong_column_count",
+                    _("The row has %(found)s values; the header has %(expected)s.")
+                    % {"found": len(rows[i]), "expected": width},
+                )
+                rows[i] = (rows[i] + [""] * width)[:width]
+            columns = list(zip(*rows, strict=True)) if n else [() for _ in range(width)]
         values: dict[str, list[Any]] = {}
         self._arrays: dict[str, np.ndarray] = {}
         sites = self._sites(columns, n, errors)
@@ -475,11 +613,17 @@ class ChunkValidator:
         lookups = self.lookups
         site_set = set(sites)
         zone = lookups.zones.get(next(iter(site_set))) if len(site_set) == 1 else None
-        utc = _times_vector(raw, zone)
+        whole = _times_whole(raw, zone)
+        utc = _times_vector(raw, zone) if whole is None else None
         name = column.name
-        if utc is None:
+        texts: list[Any]
+        if whole is not None:
+            epochs, texts = whole
+            if lookups.time_suffix:
+                texts = [t + lookups.time_suffix for t in texts]
+        elif utc is None:
             epochs = np.full(len(raw), math.nan)
-            texts: list[Any] = []
+            texts = []
             for i, text in enumerate(raw):
                 if not text.strip():
                     errors.add(

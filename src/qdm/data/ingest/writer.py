@@ -200,7 +200,8 @@ class FactWriter:
 
     def stored_by_batch(self, keys: list[tuple[Any, ...]], up_to_id: int) -> set[tuple[Any, ...]]:
         """Which of ``keys`` this batch had already stored in rows with id ≤ ``up_to_id``
-        (a later row of the same file with the same natural key)."""
+        (a later row of the same file with the same natural key). Searched through the
+        natural key's unique index (its first column)."""
         found: set[tuple[Any, ...]] = set()
         firsts = sorted({k[0] for k in keys})
         cols = ", ".join(self.key_columns)
@@ -216,10 +217,16 @@ class FactWriter:
                 found.update(tuple(self._norm(v) for v in row) for row in cursor.fetchall())
         return found
 
-    def delete_batch(self) -> None:
-        """Remove every row this batch stored (``--strict`` with a rejected row)."""
+    def delete_batch(self, after_id: int = 0) -> None:
+        """Remove every row this batch stored (``--strict`` with a rejected row).
+        ``after_id``: :meth:`max_id` before the batch stored anything — ids only grow, so
+        the search is a range of the primary key (the flash table has no index on
+        ``batch_id``)."""
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {self.table} WHERE batch_id = %s", [self.batch_id])  # noqa: S608
+            cursor.execute(
+                f"DELETE FROM {self.table} WHERE id > %s AND batch_id = %s",  # noqa: S608
+                [after_id, self.batch_id],
+            )
 
     def _norm(self, value: Any) -> Any:
         if isinstance(value, datetime):
