@@ -8,6 +8,9 @@ Hochberg 1995: q_(i) = min_{j>=i} p_(j) m / j), which is also what R's
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -142,3 +145,170 @@ def test_bin_numeric_shares_edges():
     assert f[2] is None
     assert f[0] == c[0] and f[1] == c[-2] == c[-1]
     assert len(set(c)) == 3
+
+
+# --- the vectorised Fisher test and ranking against references ---------------------------
+
+
+def exact_upper_tail(a: int, n1: int, b: int, n2: int) -> float:
+    """P(X >= a), X ~ Hypergeometric(n1 + n2, a + b, n1), in exact rational arithmetic:
+    sum_x C(K, x) C(N - K, n1 - x) / C(N, n1) (the definition of Fisher's one-sided test)."""
+    total, good = n1 + n2, a + b
+    top = sum(
+        math.comb(good, x) * math.comb(total - good, n1 - x) for x in range(a, min(n1, good) + 1)
+    )
+    return float(Fraction(top, math.comb(total, n1)))
+
+
+def random_tables(rng: np.random.Generator, n: int) -> np.ndarray:
+    """2×2 tables as (a, n1, b, n2): small and large comparison populations (up to 120 000),
+    levels from absent to dominant, over- and under-represented."""
+    rows = []
+    for i in range(n):
+        n1 = int(rng.integers(1, 600))
+        n2 = int(rng.integers(0, 120_000)) if i % 2 else int(rng.integers(0, 60))
+        a = int(rng.integers(0, n1 + 1))
+        if rng.random() < 0.5:
+            b = int(rng.integers(0, n2 + 1))
+        else:
+            b = int(rng.integers(0, min(n2, 5 * a + 3) + 1))
+        rows.append((a, n1, b, n2))
+    return np.asarray(rows, dtype=np.int64).T
+
+
+def test_vectorised_fisher_matches_exact_arithmetic_to_1e12():
+    a, n1, b, n2 = random_tables(np.random.default_rng(11), 300)
+    got = com.fisher_greater(a, n1, b, n2)
+    checked = 0
+    for i in range(a.size):
+        expected = exact_upper_tail(int(a[i]), int(n1[i]), int(b[i]), int(n2[i]))
+        if expected > 1e-300:  # below, doubles are subnormal: no 12 digits to compare
+            assert got[i] == pytest.approx(expected, rel=1e-12, abs=0), (a[i], n1[i], b[i], n2[i])
+            checked += 1
+    assert checked > 250
+
+
+def test_vectorised_fisher_matches_scipy_fisher_exact():
+    # scipy's hypergeometric survival function (Boost) is itself off by up to ~2e-11 relative
+    # on large tables against the exact values above, hence 1e-9 here
+    a, n1, b, n2 = random_tables(np.random.default_rng(3), 400)
+    got = com.fisher_greater(a, n1, b, n2)
+    for i in range(a.size):
+        table = [[a[i], n1[i] - a[i]], [b[i], n2[i] - b[i]]]
+        expected = stats.fisher_exact(table, alternative="greater").pvalue
+        assert got[i] == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def test_log_tail_orders_underflowing_p_values():
+    # 300/300 failing vs 0/99 700: p = 1/C(100 000, 300) underflows; its log does not
+    p, log_p = com.fisher_greater_log([300, 290], [300, 300], [0, 0], [99_700, 99_700])
+    assert p[0] == 0.0 and np.isfinite(log_p[0])
+    # log P(X = 300) with K = n = 300 of N = 100 000 is -log C(100 000, 300), exactly
+    expected = -(math.lgamma(100_001) - math.lgamma(301) - math.lgamma(99_701))
+    assert log_p[0] == pytest.approx(expected, rel=1e-12)
+    assert log_p[0] < log_p[1]
+
+
+def test_hypergeom_logpmf_matches_scipy():
+    rng = np.random.default_rng(5)
+    total = rng.integers(10, 200_000, 500)
+    good = (rng.random(500) * total).astype(np.int64)
+    draws = (rng.random(500) * total).astype(np.int64)
+    lo, hi = np.maximum(0, draws - (total - good)), np.minimum(draws, good)
+    x = lo + (rng.random(500) * (hi - lo + 1)).astype(np.int64)
+    got = com.hypergeom_logpmf(x, total, good, draws)
+    expected = stats.hypergeom.logpmf(x, total, good, draws)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def reference_rank(failing, comparison, alpha=0.05, min_failing=2):
+    """The definition, written plainly: per dimension and level, units (distinct per linked
+    unit) with the level on each side, scipy's fisher_exact, BH over everything."""
+
+    def pairs(spec):
+        if isinstance(spec, tuple):
+            keys, values = spec[0], spec[1] if len(spec) == 2 else np.asarray(spec[2])[spec[1]]
+            return list(zip(keys.tolist(), values.tolist(), strict=True))
+        return list(enumerate(np.asarray(spec, dtype=object).tolist()))
+
+    def known(v):
+        return v is not None and v != "" and not (isinstance(v, float) and math.isnan(v))
+
+    rows = []
+    for name in failing:
+        sides = []
+        for spec in (failing[name], comparison[name]):
+            ok = {(k, str(v)) for k, v in pairs(spec) if known(v)}
+            units = len({k for k, _v in ok})
+            count: dict[str, int] = {}
+            for _k, v in ok:
+                count[v] = count.get(v, 0) + 1
+            sides.append((units, count))
+        (n1, fa), (n2, cb) = sides
+        for level, a in fa.items():
+            if a >= min_failing:
+                rows.append((name, level, a, n1, cb.get(level, 0), n2))
+    p = [
+        stats.fisher_exact([[a, n1 - a], [b, n2 - b]], alternative="greater").pvalue
+        for _d, _l, a, n1, b, n2 in rows
+    ]
+    q = com.benjamini_hochberg(p)
+    return {(r[0], r[1]): (r[2:], p[i], q[i]) for i, r in enumerate(rows)}
+
+
+def test_rank_levels_matches_the_plain_definition_on_random_data():
+    rng = np.random.default_rng(2027)
+    pop = population(rng, 6_000)
+    # unknown values of every kind: None, "", NaN
+    pop["line"][rng.choice(6_000, 40, replace=False)] = None
+    pop["shift"][rng.choice(6_000, 40, replace=False)] = ""
+    pop["lamination_temp"][rng.choice(6_000, 40, replace=False)] = np.nan
+    bad = np.flatnonzero(pop["material_lot"] == "ML-ENC-0002")
+    failing_idx = np.unique(np.concatenate([bad[:25], rng.choice(6_000, 60, replace=False)]))
+    fail, rest = split(pop, failing_idx)
+    # a linked dimension given as (unit keys, codes, labels), with a unit twice on a level
+    labels = np.asarray(["WL-A", "WL-B", "WL-C", None], dtype=object)
+    for side, idx in ((fail, failing_idx), (rest, np.setdiff1d(np.arange(6_000), failing_idx))):
+        keys = np.repeat(idx, 2)
+        codes = np.stack([idx % 3, np.where(idx % 7 == 0, idx % 3, 3)], axis=1).ravel()
+        side["wafer_lot"] = (keys, codes, labels)
+    result = com.rank_levels(fail, rest)
+    expected = reference_rank(fail, rest)
+    assert {(r.dimension, r.level) for r in result} == set(expected)
+    for r in result:
+        counts, p, q = expected[(r.dimension, r.level)]
+        assert (r.failing, r.failing_total, r.comparison, r.comparison_total) == counts
+        assert r.p_value == pytest.approx(p, rel=1e-9, abs=1e-300)
+        assert r.q_value == pytest.approx(q, rel=1e-9, abs=1e-300)
+    # the order: significant first, then by p-value, then by ratio
+    keys = [(not r.significant, r.p_value, -(r.ratio or math.inf)) for r in result]
+    assert keys == sorted(keys)
+    assert [r.rank for r in result] == list(range(1, len(result) + 1))
+
+
+def test_coded_and_plain_linked_values_give_the_same_rows():
+    keys = np.array([0, 0, 1, 2, 2, 3])
+    labels = np.array(["X", "Y", "Z"], dtype=object)
+    codes = np.array([0, 1, 0, 0, 2, 1])
+    comp_keys, comp_codes = np.arange(10, 20), np.arange(10) % 3
+    coded = com.rank_levels(
+        {"lot": (keys, codes, labels)}, {"lot": (comp_keys, comp_codes, labels)}, min_failing=1
+    )
+    plain = com.rank_levels(
+        {"lot": (keys, labels[codes])}, {"lot": (comp_keys, labels[comp_codes])}, min_failing=1
+    )
+    assert [r.as_dict() for r in coded] == [r.as_dict() for r in plain]
+    # unit 0 has X and Y, 1 X, 2 X and Z, 3 Y
+    assert sorted((r.level, r.failing, r.failing_total) for r in coded) == [
+        ("X", 3, 4),
+        ("Y", 2, 4),
+        ("Z", 1, 4),
+    ]
+
+
+def test_codes_outside_the_labels_are_refused():
+    with pytest.raises(com.CommonalityInputError, match="codes must index the 2 labels"):
+        com.rank_levels(
+            {"lot": (np.array([0, 1]), np.array([0, 2]), np.array(["a", "b"]))},
+            {"lot": (np.array([5]), np.array([0]), np.array(["a", "b"]))},
+        )

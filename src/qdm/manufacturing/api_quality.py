@@ -417,6 +417,9 @@ class PackRequest(serializers.Serializer):
     pallet = serializers.CharField()
     modules = serializers.ListField(child=serializers.CharField(), min_length=1)
     imp_sorting = serializers.BooleanField(default=False)
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False, allow_null=True
+    )
 
 
 class ShipRequest(serializers.Serializer):
@@ -449,6 +452,10 @@ class ModuleReleaseViewSet(ScopedModelViewSet):
         if not request.user.has_perm("manufacturing.add_modulerelease"):
             raise PermissionDenied
         body = cls(data=request.data)
+        if "customer" in body.fields:
+            # a customer the user may not see does not exist for them (same error as a bad id)
+            field = body.fields["customer"]
+            field.queryset = field.queryset.for_user(request.user, "view")  # type: ignore[attr-defined]
         body.is_valid(raise_exception=True)
         return dict(body.validated_data)
 
@@ -464,7 +471,11 @@ class ModuleReleaseViewSet(ScopedModelViewSet):
         data = self._body(request, PackRequest)
         with service_errors():
             pallet = binning.pack_pallet(
-                data["pallet"], data["modules"], actor=request.user, imp_sorting=data["imp_sorting"]
+                data["pallet"],
+                data["modules"],
+                actor=request.user,
+                imp_sorting=data["imp_sorting"],
+                customer=data.get("customer"),
             )
         return Response({"pallet": pallet.code, "modules": pallet.quantity}, status=201)
 

@@ -192,6 +192,12 @@ class PackPalletForm(forms.Form):
     imp_sorting = forms.BooleanField(
         label=_("Customer requires one Imp class per pallet"), required=False
     )
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.all(),
+        required=False,
+        help_text=_("Packed for this customer: its requirement in force is checked."),
+    )
 
 
 class ShipmentForm(forms.Form):

@@ -81,8 +81,9 @@ class OqcDeskView(LoginRequiredMixin, View):
         context: dict[str, Any] = {
             name: style_form(bound.get(name) or cls()) for name, cls in self.FORMS.items()
         }
-        customer = context["ship"].fields["customer"]
-        customer.queryset = customer.queryset.for_user(request.user, "view")
+        for form_name in ("ship", "pack"):
+            customer = context[form_name].fields["customer"]
+            customer.queryset = customer.queryset.for_user(request.user, "view")
         context["recent"] = (
             ModuleRelease.objects.for_user(request.user, "view")
             .select_related("unit")
@@ -128,6 +129,7 @@ class OqcDeskView(LoginRequiredMixin, View):
                 holds.split_codes(data["modules"]),
                 actor=user,
                 imp_sorting=data["imp_sorting"],
+                customer=data.get("customer"),
             )
             return _("Pallet %(code)s packed.") % {"code": pallet.code}
         shipment = holds.create_shipment(

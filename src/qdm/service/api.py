@@ -217,6 +217,82 @@ class ComplaintViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
             }
         )
 
+    @action(detail=True, methods=["post"], url_path="assign")
+    def assign(self, request: Request, pk: Any = None) -> Response:
+        """Assign to another customer-service or quality engineer in scope:
+        ``{"assignee": <user id or username>, "note": ""}``; they are notified."""
+        from qdm.core.models import User
+        from qdm.service.services.assignment import assign_complaint
+
+        complaint = get_scoped_object(Complaint, request.user, "change", pk)
+        if not request.user.has_perm("service.change_complaint"):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        raw = request.data.get("assignee")
+        if raw in (None, ""):
+            raise ApiError(
+                "invalid",
+                _("Give the assignee (user id or username)."),
+                status_code=400,
+                fields={"assignee": [_("This field is required.")]},
+            )
+        users = User.objects.filter(is_active=True)
+        lookup = {"pk": raw} if str(raw).isdigit() else {"username": str(raw)}
+        assignee = users.filter(**lookup).first()
+        if assignee is None:
+            raise ApiError(
+                "invalid",
+                _("No active user %(user)s.") % {"user": raw},
+                status_code=400,
+                fields={"assignee": [_("No active user %(user)s.") % {"user": raw}]},
+            )
+        note = request.data.get("note") or ""
+        with service_errors():
+            complaint = assign_complaint(complaint, assignee, actor=request.user, note=str(note))
+        return Response({"number": complaint.number, "owner": assignee.username})
+
+    @action(detail=True, methods=["get", "post"], url_path="field-results")
+    def field_results(self, request: Request, pk: Any = None) -> Response:
+        """GET: field vs factory per serial. POST ``{"rows": [{"serial", "pmax_w", ...}]}``
+        (columns as in the upload): all or none; errors name each bad row."""
+        from qdm.service.services import field
+
+        complaint = get_scoped_object(Complaint, request.user, "view", pk)
+        if request.method == "GET":
+            if not request.user.has_perm("service.view_fieldmeasurement"):
+                raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+            return Response({"rows": [field.as_row(c) for c in field.compare(complaint)]})
+        if not (
+            request.user.has_perm("service.add_fieldmeasurement")
+            and request.user.has_perm("service.change_fieldmeasurement")
+        ):
+            raise ApiError("permission_denied", _("You may not do this."), status_code=403)
+        rows = request.data.get("rows") if isinstance(request.data, dict) else None
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            raise ApiError(
+                "invalid",
+                _("Give the rows as a list of objects with a serial each."),
+                status_code=400,
+            )
+        header = list(dict.fromkeys(k for r in rows for k in r))
+        table = [header] + [
+            ["" if r.get(k) is None else str(r.get(k)) for k in header] for r in rows
+        ]
+        try:
+            saved = field.record_field_results(complaint, table, actor=request.user)
+        except IntakeError as exc:
+            raise ApiError(
+                "invalid",
+                _("%(n)s rows have problems: nothing was saved.") % {"n": len(exc.rows)},
+                status_code=400,
+                fields={
+                    "rows": [
+                        {"row": e.line - 1, "serial": e.serial, "message": e.message}
+                        for e in exc.rows
+                    ]
+                },
+            ) from None
+        return Response({"recorded": len(saved)}, status=201)
+
 
 class ComplaintItemSerializer(StrictModelSerializer):
     class Meta:
@@ -314,6 +390,8 @@ class SatisfactionSurveyViewSet(ScopedModelViewSet):
 class CustomerRequirementSerializer(StrictModelSerializer):
     class Meta:
         model = CustomerRequirement
+        # the version uniqueness is checked by the model (a message naming the clash)
+        validators: list[Any] = []
         fields = [
             "id",
             "customer",

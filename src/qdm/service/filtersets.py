@@ -49,10 +49,18 @@ class ComplaintFilterSet(ScopedFilterSet):
         choices=Responsibility.choices, label=_("Responsibility")
     )
     status = django_filters.ChoiceFilter(choices=ComplaintStatus.choices, label=_("Status"))
+    mine = django_filters.BooleanFilter(method="assigned_to_me", label=_("Assigned to me"))
 
     class Meta:
         model = Complaint
         fields = ["customer", "severity", "responsibility", "status"]
+
+    def assigned_to_me(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        """``mine=true``: the complaints the current user owns (took or was assigned)."""
+        user = getattr(self.request, "user", None)
+        if value is None or user is None or not user.is_authenticated:
+            return queryset
+        return queryset.filter(owner=user) if value else queryset.exclude(owner=user)
 
     def with_serial(self, queryset, name, value):  # type: ignore[no-untyped-def]
         value = (value or "").strip()

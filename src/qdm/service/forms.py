@@ -193,3 +193,46 @@ class WarrantyContractForm(forms.ModelForm):
             "effective_from": forms.DateInput(attrs={"type": "date"}),
             "effective_to": forms.DateInput(attrs={"type": "date"}),
         }
+
+
+class AssignForm(forms.Form):
+    """Assign a complaint: the choices are the users who may handle it."""
+
+    assignee = forms.ModelChoiceField(queryset=None, label=_("Assign to"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500, widget=TEXTAREA)
+
+    def __init__(self, *args, users=None, **kwargs):  # type: ignore[no-untyped-def]
+        """``users``: a queryset of the users offered (on POST, every active user: the
+        service refuses, with a clear message, one who may not handle the complaint)."""
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = users.order_by("username")
+        self.fields["assignee"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
+        )
+
+
+class FieldResultsForm(forms.Form):
+    """Field IV/EL per complaint serial: pasted table or a CSV/XLSX file (header row)."""
+
+    table = forms.CharField(
+        label=_("Field results"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": "serial\tpmax_w\tvoc_v\tisc_a\tff_pct\tel_grade\tel_defects",
+            }
+        ),
+        help_text=_(
+            "Header row, then one row per serial. Columns: serial, pmax_w, voc_v, isc_a, "
+            "ff_pct, irradiance_wm2, module_temp_c, stc_corrected (yes/no), uncertainty_pct "
+            "(default 5), el_grade (A–D), el_defects, measured_on (YYYY-MM-DD), notes."
+        ),
+    )
+    file = forms.FileField(label=_("or a CSV/XLSX file"), required=False)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not (data.get("table") or "").strip() and not data.get("file"):
+            raise forms.ValidationError(_("Paste the field results or upload a file."))
+        return data

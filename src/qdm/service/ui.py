@@ -54,6 +54,36 @@ def complaint_context(obj: Complaint, user: Any) -> dict[str, Any]:
         "capa_url": (obj.capa.get_absolute_url() if internal else None) if obj.capa_id else None,
         "progress_url": reverse("service:complaint_8d_progress", args=[obj.pk]),
         "overdue": obj.overdue,
+        **assign_context(obj, user, can_change),
+        **field_context(obj, user),
+    }
+
+
+def assign_context(obj: Complaint, user: Any, can_change: bool) -> dict[str, Any]:
+    from qdm.core.models import User
+    from qdm.core.views.generic import style_form
+    from qdm.service.forms import AssignForm
+    from qdm.service.services.assignment import assignable_users
+
+    if not can_change or obj.status in ("closed", "rejected"):
+        return {"can_assign": False}
+    users = [u.pk for u in assignable_users(obj) if u.pk != obj.owner_id]
+    form = AssignForm(users=User.objects.filter(pk__in=users))
+    return {"can_assign": bool(users), "assign_form": style_form(form)}
+
+
+def field_context(obj: Complaint, user: Any) -> dict[str, Any]:
+    """The field-vs-factory comparison of the serials measured in the field."""
+    from qdm.service.services import field
+
+    if not user.has_perm("service.view_fieldmeasurement"):
+        return {"field_url": None}
+    rows = [field.as_row(c) for c in field.compare(obj, measured_only=True)]
+    return {
+        "field_url": reverse("service:complaint_field", args=[obj.pk]),
+        "field_rows": rows[:50],
+        "field_count": len(rows),
+        "field_confirmed": sum(1 for r in rows if (r["confirmed_loss_pct"] or 0) > 0),
     }
 
 

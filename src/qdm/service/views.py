@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from qdm.core.views.generic import ScopeViolation, assert_in_scope, get_scoped_object, style_form
-from qdm.service.forms import IntakeForm
+from qdm.service.forms import AssignForm, IntakeForm
 from qdm.service.models import Complaint
 from qdm.service.services import analysis
+from qdm.service.services.assignment import assign_complaint
 from qdm.service.services.complaints import (
     IntakeError,
     add_items,
@@ -151,6 +152,39 @@ class TakeOwnershipView(LoginRequiredMixin, View):
         return HttpResponseRedirect(complaint.get_absolute_url())
 
 
+class AssignView(LoginRequiredMixin, View):
+    """POST ``assignee`` (user id) and ``note``: give the complaint to another customer-
+    service or quality engineer in scope; they are notified."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from qdm.core.models import User
+
+        complaint = get_scoped_object(Complaint, request.user, "view", pk)
+        if not request.user.has_perm("service.change_complaint", complaint):
+            raise PermissionDenied
+        assert_in_scope(complaint, request.user, "change")
+        form = AssignForm(request.POST, users=User.objects.filter(is_active=True))
+        if not form.is_valid():
+            messages.error(
+                request, " ".join(str(m) for errors in form.errors.values() for m in errors)
+            )
+            return HttpResponseRedirect(complaint.get_absolute_url())
+        assignee = form.cleaned_data["assignee"]
+        try:
+            assign_complaint(
+                complaint, assignee, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(number)s assigned to %(user)s.")
+                % {"number": complaint.number, "user": assignee.username},
+            )
+        return HttpResponseRedirect(complaint.get_absolute_url())
+
+
 class OpenScarView(LoginRequiredMixin, View):
     """POST ``lot``: open a SCAR to the supplier of a suspect lot of this complaint."""
 
@@ -235,6 +269,7 @@ urlpatterns = [
     path("complaints/<int:pk>/analysis/", AnalysisView.as_view(), name="complaint_analysis"),
     path("complaints/<int:pk>/open-8d/", OpenEightDView.as_view(), name="complaint_open_8d"),
     path("complaints/<int:pk>/take/", TakeOwnershipView.as_view(), name="complaint_take"),
+    path("complaints/<int:pk>/assign/", AssignView.as_view(), name="complaint_assign"),
     path("complaints/<int:pk>/open-scar/", OpenScarView.as_view(), name="complaint_open_scar"),
     path("at-risk/", AtRiskView.as_view(), name="at_risk"),
 ]

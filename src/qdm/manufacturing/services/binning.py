@@ -1,6 +1,12 @@
 """OQC release of modules: power binning, EL grading, release decisions, packing into
 pallets (released, unheld modules only; one class per pallet; Imp sub-sorting on request).
 
+When OQC judges or packs for a customer, the customer's requirement version in force
+(power classes and tolerance, Imp spread, modules per pallet, worst EL grade and refused EL
+defects) is read from the service platform through ``qdm.service.selectors`` — the one
+service module manufacturing may use — and breaches are refused naming the requirement and
+the serials.
+
 Binning works in exact decimal arithmetic on the measured value as reported (a float such
 as 579.999 is read as ``Decimal("579.999")``), so a module at exactly 580.0 W with no guard
 band is a 580 W module and one at 579.999 W is a 575 W module.
@@ -147,8 +153,13 @@ def assess(
     hipot_passed: bool,
     visual_passed: bool,
     held: bool = False,
+    imp_a: float | None = None,
+    requirement: Any = None,
 ) -> Assessment:
-    """The OQC decision for one module from its flash test, EL defects and other tests."""
+    """The OQC decision for one module from its flash test, EL defects and other tests;
+    with a customer ``requirement`` (a ``CustomerRequirement`` from
+    ``customer_requirement``), its per-module rules too (pallet-level rules are checked
+    when packing)."""
     reasons: list[str] = []
     klass = None
     if pmax_w is None:
@@ -179,7 +190,99 @@ def assess(
         reasons.append(_("visual inspection failed"))
     if held:
         reasons.append(_("on hold"))
+    if requirement is not None:
+        from qdm.service.selectors import check_modules
+
+        facts = _facts(
+            "*",
+            pmax_w=pmax_w,
+            imp_a=imp_a,
+            grade=grade if defects is not None else None,
+            defects=defects,
+            klass=klass,
+        )
+        # the module's own rules; the pallet's (count, Imp spread) are checked at packing
+        reasons += [
+            _("customer requirement %(req)s: %(rule)s — %(detail)s")
+            % {"req": requirement, "rule": f.rule, "detail": f.detail}
+            for f in check_modules(requirement, [facts])
+            if f.serial
+        ]
     return Assessment(klass, grade, reasons)
+
+
+# --- customer-specific requirements (service platform, read through its selectors) -------
+def customer_requirement(
+    customer: Any, *, module_model: Any = None, project: Any = None, on_date: Any = None
+) -> Any:
+    """The customer's requirement version in force on ``on_date`` (today by default) for
+    this module model and project, or None (no customer, or no requirement in force)."""
+    if customer is None:
+        return None
+    from qdm.service.selectors import requirements_for
+
+    return requirements_for(customer, module_model=module_model, on_date=on_date, project=project)
+
+
+def _facts(
+    serial: str,
+    *,
+    pmax_w: float | None,
+    imp_a: float | None,
+    grade: str | None,
+    defects: Iterable[dict[str, Any]] | None,
+    klass: int | None,
+) -> Any:
+    from qdm.service.selectors import ModuleFacts
+
+    return ModuleFacts(
+        serial,
+        pmax_w=pmax_w,
+        imp_a=imp_a,
+        el_grade=grade or None,
+        el_defects=list(defects or ()),
+        power_class_w=klass,
+    )
+
+
+#: at most this many offending serials are named per rule in a refusal
+NAMED_SERIALS = 20
+
+
+def requirement_refusal(requirement: Any, releases: Sequence[ModuleRelease]) -> str | None:
+    """Why the released modules may not form one pallet for the customer of
+    ``requirement`` — the requirement, each breached rule and the offending serials — or
+    None when they comply."""
+    from qdm.service.selectors import check_modules
+
+    facts = [
+        _facts(
+            r.unit.code,
+            pmax_w=r.pmax_w,
+            imp_a=r.imp_a,
+            grade=r.el_grade,
+            defects=r.el_defects,
+            klass=r.power_class_w,
+        )
+        for r in releases
+    ]
+    findings = check_modules(requirement, facts)
+    if not findings:
+        return None
+    by_rule: dict[str, list[str]] = {}
+    for f in findings:
+        text = f"{f.serial}: {f.detail}" if f.serial else f.detail
+        by_rule.setdefault(str(f.rule), []).append(text)
+    parts = []
+    for rule, texts in by_rule.items():
+        shown = "; ".join(texts[:NAMED_SERIALS])
+        if len(texts) > NAMED_SERIALS:
+            shown += " " + _("… and %(n)s more") % {"n": len(texts) - NAMED_SERIALS}
+        parts.append(f"{rule} — {shown}")
+    return _("Customer requirement %(req)s refuses this pallet: %(findings)s.") % {
+        "req": requirement,
+        "findings": " | ".join(parts),
+    }
 
 
 def release_modules(
@@ -188,10 +291,23 @@ def release_modules(
     actor: Any,
     hipot_passed: bool = True,
     visual_passed: bool = True,
+    customer: Any = None,
+    project: Any = None,
 ) -> list[ModuleRelease]:
     """Judge each module (latest flash test and EL2 result by serial) and record the
-    decision; a module judged again gets its record updated."""
+    decision; a module judged again gets its record updated. With a ``customer`` (and
+    optionally its ``project``), the per-module rules of the customer's requirement in force
+    are part of the decision."""
     from qdm.manufacturing.services.holds import held_unit_ids
+
+    requirements: dict[Any, Any] = {}
+
+    def requirement_of(model_id: Any) -> Any:
+        if model_id not in requirements:
+            requirements[model_id] = customer_requirement(
+                customer, module_model=model_id, project=project
+            )
+        return requirements[model_id]
 
     with transaction.atomic():
         units = _modules(codes, actor)
@@ -218,6 +334,8 @@ def release_modules(
                 hipot_passed=hipot_passed,
                 visual_passed=visual_passed,
                 held=unit.pk in held,
+                imp_a=flash.imp_a if flash else None,
+                requirement=requirement_of(unit.module_model_id),
             )
             imp = ""
             if flash and rule.imp_class_width_a:
@@ -253,10 +371,15 @@ def pack_pallet(
     *,
     actor: Any,
     imp_sorting: bool = False,
+    customer: Any = None,
+    project: Any = None,
+    on_date: Any = None,
 ) -> Unit:
     """Create the pallet ``pallet_code`` holding the modules. Refuses (naming them) modules
     that are not released, on hold, or already packed, and mixes of power class, grade or —
-    with ``imp_sorting`` — Imp class."""
+    with ``imp_sorting`` — Imp class. Packed for a ``customer`` (optionally its ``project``,
+    the requirement in force on ``on_date``, default today), a pallet breaching the
+    customer's requirement is refused, naming the requirement, the rules and the serials."""
     from qdm.manufacturing.services.holds import held_unit_ids
 
     code = (pallet_code or "").strip()
@@ -268,7 +391,9 @@ def pack_pallet(
         modules = _modules(module_codes, actor)
         releases = {
             r.unit_id: r
-            for r in ModuleRelease.objects.filter(unit__in=modules, status=ReleaseStatus.RELEASED)
+            for r in ModuleRelease.objects.filter(
+                unit__in=modules, status=ReleaseStatus.RELEASED
+            ).select_related("unit")
         }
         not_released = [m.code for m in modules if m.pk not in releases]
         if not_released:
@@ -306,6 +431,17 @@ def pack_pallet(
         sites = {m.site_id for m in modules}
         if len(sites) > 1:
             raise BinningError(_("All modules of a pallet must come from one site."))
+        models_packed = {m.module_model_id for m in modules}
+        requirement = customer_requirement(
+            customer,
+            module_model=next(iter(models_packed)) if len(models_packed) == 1 else None,
+            project=project,
+            on_date=on_date,
+        )
+        if requirement is not None:
+            refusal = requirement_refusal(requirement, [releases[m.pk] for m in modules])
+            if refusal:
+                raise BinningError(refusal)
         klass, grade = groups.pop()
         pallet = Unit.objects.create(
             code=code,
@@ -327,7 +463,12 @@ def pack_pallet(
             actor=actor,
             message=_("Packed %(count)s modules, %(klass)s W %(grade)s")
             % {"count": len(modules), "klass": klass, "grade": grade},
-            data={"imp_class": sorted(imp_classes)[0] if imp_sorting else None},
+            data={
+                "imp_class": sorted(imp_classes)[0] if imp_sorting else None,
+                "customer": getattr(customer, "pk", customer),
+                "customer_requirement": requirement.pk if requirement is not None else None,
+                "requirement_version": requirement.version if requirement is not None else None,
+            },
         )
     return pallet
 

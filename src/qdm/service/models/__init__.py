@@ -1,5 +1,6 @@
 from qdm.service.models.complaints import Complaint, ComplaintItem
 from qdm.service.models.customers import CustomerProfile, Project
+from qdm.service.models.field import FieldMeasurement
 from qdm.service.models.requirements import CustomerRequirement, Orientation, WarrantyContract
 from qdm.service.models.returns import ReturnDecision, ReturnedModule, ReturnStatus
 from qdm.service.models.satisfaction import SatisfactionSurvey
@@ -9,6 +10,7 @@ __all__ = [
     "ComplaintItem",
     "CustomerProfile",
     "CustomerRequirement",
+    "FieldMeasurement",
     "Orientation",
     "Project",
     "ReturnDecision",

@@ -164,6 +164,43 @@ class CustomerRequirement(models.Model):
             errors["project"] = _("The project belongs to another customer.")
         if errors:
             raise ValidationError(errors)
+        self.check_version_unique()
+
+    def check_version_unique(self) -> None:
+        """One version number per customer, project (or all projects) and module model (or
+        all models). Checked here because the database constraint treats empty project and
+        model as equal only on PostgreSQL ≥ 15 (``nulls_distinct=False``; SQLite ignores
+        it, Django check models.W047)."""
+        if not self.customer_id or self.version is None:
+            return
+        clash = CustomerRequirement.objects.filter(
+            customer_id=self.customer_id,
+            project_id=self.project_id,  # None matches "all projects" (IS NULL)
+            module_model_id=self.module_model_id,
+            version=self.version,
+        ).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "version": _(
+                        "Version %(version)s of the requirements of %(customer)s for "
+                        "%(project)s and %(model)s already exists: give the next version "
+                        "number or change that version."
+                    )
+                    % {
+                        "version": self.version,
+                        "customer": self.customer.code,
+                        "project": self.project.name if self.project_id else _("all projects"),
+                        "model": self.module_model if self.module_model_id else _("all models"),
+                    }
+                },
+                code="unique",
+            )
+
+    def validate_constraints(self, exclude: object = None) -> None:
+        # the version uniqueness is checked by ``check_version_unique`` (clear message,
+        # every database); skip the generic duplicate message of the constraint
+        super().validate_constraints(exclude=set(exclude or ()) | {"version"})
 
     def applies_on(self, day) -> bool:
         return self.effective_from <= day and (

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qdm.core.models import Customer
 from qdm.core.navigation import is_external
 from qdm.core.services.audit import record_event
 from qdm.data.choices import ElStage, UnitKind
 from qdm.data.models import ElResult, FlashTest, Unit, UnitLink
 from qdm.service.models import CustomerRequirement, WarrantyContract
-from qdm.service.models.requirements import EL_GRADES
-from qdm.service.selectors import requirements_for
+from qdm.service.selectors import (  # noqa: F401 (class_window_ok: re-exported)
+    ModuleFacts,
+    check_modules,
+    class_window_ok,
+    requirements_for,
+)
 
 
 class RequirementCheckError(Exception):
@@ -37,8 +41,20 @@ def _save(instance: CustomerRequirement, fields: dict[str, Any], actor: Any) -> 
     with transaction.atomic():
         for name, value in fields.items():
             setattr(instance, name, value)
+        if instance.customer_id:
+            # serialise writers of one customer's requirements so that two concurrent saves
+            # cannot both pass the version-uniqueness check (PostgreSQL; SQLite serialises
+            # writes anyway)
+            Customer.objects.select_for_update().filter(pk=instance.customer_id).first()
         instance.full_clean()
-        instance.save()
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"version": _("This version of the requirements already exists.")},
+                code="unique",
+            ) from None
         record_event(
             instance,
             "created" if created else "changed",
@@ -88,16 +104,6 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return self.requirement is not None and not self.violations
-
-
-def class_window_ok(pmax: float, classes: list[int], tolerance: Decimal) -> bool:
-    """Whether a measured Pmax fits an allowed class: class ≤ Pmax ≤ class + tolerance
-    (0/+tolerance). With no tolerance, only the lower bound applies (Pmax ≥ class) and
-    Pmax must reach the lowest allowed class."""
-    p = Decimal(str(pmax))
-    if tolerance > 0:
-        return any(c <= p <= c + tolerance for c in classes)
-    return p >= classes[0]
 
 
 def _pallets_of(unit: Unit) -> tuple[list[Unit], Unit | None]:
@@ -164,78 +170,20 @@ def check_unit(
         .values_list("serial", "grade", "defects")
     ):
         el[s] = (grade, defects or [])
-    classes = req.allowed_classes
-    refused = set(req.refused_codes)
-    worst = EL_GRADES.index(req.max_el_grade)
-    add = result.violations.append
     for pallet, members in result.pallets.items():
-        if req.modules_per_pallet and len(members) != req.modules_per_pallet:
-            add(
-                Violation(
-                    pallet,
-                    "",
-                    _("modules per pallet"),
-                    _("%(n)s modules, required %(req)s")
-                    % {"n": len(members), "req": req.modules_per_pallet},
-                )
+        facts = [
+            ModuleFacts(
+                s,
+                pmax_w=flash[s][0] if s in flash else None,
+                imp_a=flash[s][1] if s in flash else None,
+                el_grade=el[s][0] if s in el else None,
+                el_defects=el[s][1] if s in el else (),
             )
-        imps = []
-        for s in members:
-            if s not in flash:
-                add(Violation(pallet, s, _("power class"), _("no flash test")))
-            else:
-                pmax, imp = flash[s]
-                imps.append(imp)
-                if classes and not class_window_ok(pmax, classes, req.positive_tolerance_w):
-                    add(
-                        Violation(
-                            pallet,
-                            s,
-                            _("power class"),
-                            _("Pmax %(p).2f W fits no allowed class (%(classes)s W, 0/+%(tol)s W)")
-                            % {
-                                "p": pmax,
-                                "classes": ", ".join(map(str, classes)),
-                                "tol": req.positive_tolerance_w.normalize(),
-                            },
-                        )
-                    )
-            if s not in el:
-                add(Violation(pallet, s, _("EL"), _("no EL result after lamination")))
-                continue
-            grade, defects = el[s]
-            if grade in EL_GRADES and EL_GRADES.index(grade) > worst:
-                add(
-                    Violation(
-                        pallet,
-                        s,
-                        _("EL"),
-                        _("grade %(g)s, worst accepted %(max)s")
-                        % {"g": grade, "max": req.max_el_grade},
-                    )
-                )
-            codes = sorted({str(d.get("code", "")).upper() for d in defects} & refused)
-            if codes:
-                add(
-                    Violation(
-                        pallet,
-                        s,
-                        _("EL"),
-                        _("refused defect %(codes)s") % {"codes": ", ".join(codes)},
-                    )
-                )
-        if req.imp_sorting_required and req.imp_bin_width_a and len(imps) > 1:
-            spread = Decimal(str(round(max(imps) - min(imps), 6)))
-            if spread > req.imp_bin_width_a:
-                add(
-                    Violation(
-                        pallet,
-                        "",
-                        _("Imp sorting"),
-                        _("Imp spread %(s)s A exceeds the bin width %(w)s A")
-                        % {"s": spread, "w": req.imp_bin_width_a.normalize()},
-                    )
-                )
+            for s in members
+        ]
+        result.violations.extend(
+            Violation(pallet, f.serial, f.rule, f.detail) for f in check_modules(req, facts)
+        )
     return result
 
 

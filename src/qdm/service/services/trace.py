@@ -9,13 +9,16 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
+from qdm.core.models import Station
 from qdm.data.choices import UnitKind
 from qdm.data.models import FlashTest, Unit, UnitLink
 from qdm.data.trace.queries import MAX_DEPTH
@@ -53,10 +56,17 @@ _DESCENDANT_MODULES = (
     " SELECT DISTINCT u.id FROM walk w JOIN {unit} u ON u.id = w.id"
     " WHERE u.kind = %s AND w.depth > 0"
 )
-_INPUTS = (
-    "SELECT l.child_id, p.kind, p.code, p.supplier_id, p.material_id FROM {link} l"
-    " JOIN {unit} p ON p.id = l.parent_id WHERE l.child_id IN ({seeds})"
+_MODULES_BY_ID = "SELECT id, code, line_id, {epoch} FROM {unit} WHERE id IN ({seeds})"
+_MODULES_IN_WINDOW = (
+    "SELECT id, code, line_id, {epoch} FROM {unit} WHERE kind = %s"
+    " AND line_id IN ({seeds}) AND produced_at >= %s AND produced_at < %s"
 )
+_FLASH_IN_WINDOW = (
+    "SELECT f.serial, f.pmax_w, s.code FROM {flash} f LEFT OUTER JOIN {station} s"
+    " ON s.id = f.station_id WHERE f.line_id IN ({seeds}) AND f.tested_at >= %s"
+    " AND f.tested_at < %s ORDER BY f.tested_at"
+)
+_INPUT_IDS = "SELECT l.child_id, l.parent_id FROM {link} l WHERE l.child_id IN ({seeds})"
 
 
 def _walk_sql(direction: str, n: int) -> str:
@@ -108,31 +118,109 @@ def forward_modules(unit_id: int) -> list[int]:
         return [r[0] for r in cursor.fetchall()]
 
 
-def direct_inputs(module_ids: Sequence[int]) -> list[tuple[int, str, str, int | None, int | None]]:
-    """``(module, kind, code, supplier, material)`` of the units consumed directly by each
-    module (its cell lots and material lots): one join per chunk."""
-    t = _tables()
-    rows: list[tuple[int, str, str, int | None, int | None]] = []
+def direct_input_ids(module_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(module, unit)`` id arrays of the units consumed directly by each module (its cell
+    lots and material lots): integer ids only, one indexed query per chunk, read straight
+    from the cursor into numpy (a window of 40,000 modules has ~350,000 such links)."""
+    sql_cache: dict[int, str] = {}
+    parts: list[np.ndarray] = []
     for chunk in _chunks(list(module_ids)):
-        sql = _INPUTS.format(seeds=", ".join(["%s"] * len(chunk)), **t)
+        n = len(chunk)
+        if n not in sql_cache:
+            sql_cache[n] = _INPUT_IDS.format(seeds=", ".join(["%s"] * n), **_tables())
         with connection.cursor() as cursor:
-            cursor.execute(sql, list(chunk))
+            cursor.execute(sql_cache[n], list(chunk))
+            rows = cursor.fetchall()
+        parts.append(np.fromiter(itertools.chain.from_iterable(rows), np.int64, 2 * len(rows)))
+    flat = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    pairs = flat.reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def unit_facts(unit_ids: Iterable[int]) -> dict[int, tuple[str, str, int | None]]:
+    """``{id: (kind, code, supplier)}`` of the given units (lots: a few thousand)."""
+    out: dict[int, tuple[str, str, int | None]] = {}
+    for chunk in _chunks(sorted({int(u) for u in unit_ids})):
+        for pk, kind, code, supplier in Unit.objects.filter(pk__in=chunk).values_list(
+            "id", "kind", "code", "supplier_id"
+        ):
+            out[pk] = (kind, code, supplier)
+    return out
+
+
+#: whole seconds since 1970 (UTC) of ``produced_at``, computed by the database: no datetime
+#: object per row (Django stores UTC on SQLite; PostgreSQL keeps timestamptz)
+_EPOCH = {
+    "sqlite": "CAST(strftime('%%s', produced_at) AS INTEGER)",
+    "postgresql": "CAST(FLOOR(EXTRACT(EPOCH FROM produced_at)) AS BIGINT)",
+}
+
+
+def epoch_seconds(values: Sequence[Any]) -> np.ndarray:
+    """Float seconds since 1970 (UTC; NaN for NULL) of the last column of ``modules_raw``:
+    numbers as the database computed them, or datetimes on other backends."""
+    try:
+        return np.asarray(values, dtype=float).reshape(-1)  # None → NaN
+    except TypeError:
+        pass
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if isinstance(v, datetime):
+            v = (v if v.tzinfo else v.replace(tzinfo=UTC)).timestamp() // 1
+        out[i] = v
+    return out
+
+
+def modules_raw(
+    *,
+    ids: Sequence[int] | None = None,
+    line_ids: Sequence[int] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 200_000,
+) -> list[tuple[int, str, int | None, Any]]:
+    """``(id, serial, line, produced)`` of units by id (in chunks) or of the modules of
+    lines in a production window (the comparison population); ``produced`` is in seconds since
+    1970 UTC (see ``epoch_seconds``), so no datetime is built per row."""
+    t = {**_tables(), "epoch": _EPOCH.get(connection.vendor, "produced_at")}
+    adapt = connection.ops.adapt_datetimefield_value
+    rows: list[tuple[int, str, int | None, Any]] = []
+    with connection.cursor() as cursor:
+        if ids is not None:
+            for chunk in _chunks(list(ids)):
+                sql = _MODULES_BY_ID.format(seeds=", ".join(["%s"] * len(chunk)), **t)
+                cursor.execute(sql, list(chunk))
+                rows.extend(cursor.fetchall())
+            return rows
+        lines = list(line_ids or [])
+        if lines:
+            sql = _MODULES_IN_WINDOW.format(seeds=", ".join(["%s"] * len(lines)), **t)
+            cursor.execute(sql, [UnitKind.MODULE.value, *lines, adapt(start), adapt(end)])
             rows.extend(cursor.fetchall())
+    if len(rows) > limit:  # the first ``limit`` by serial (sorted here: rarely needed)
+        rows = sorted(rows, key=lambda r: r[1])[:limit]
     return rows
 
 
-def window_population(
-    line_ids: Iterable[int], start: datetime, end: datetime, *, limit: int = 200_000
-) -> list[tuple[int, str, int | None, datetime | None]]:
-    """``(id, serial, line, produced_at)`` of the modules of the lines in a production
-    window (the comparison population)."""
-    qs = Unit.objects.filter(
-        kind=UnitKind.MODULE,
-        line_id__in=list(line_ids),
-        produced_at__gte=start,
-        produced_at__lt=end,
-    ).values_list("id", "code", "line_id", "produced_at")
-    return list(qs[:limit])
+def flash_in_window(
+    line_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[str, tuple[float, str | None]]:
+    """``{serial: (Pmax, station code)}`` of the flash tests of the lines in a window, the
+    latest per serial (rows in time order: the last one wins); one query, read raw."""
+    if not line_ids:
+        return {}
+    q = connection.ops.quote_name
+    sql = _FLASH_IN_WINDOW.format(
+        flash=q(FlashTest._meta.db_table),
+        station=q(Station._meta.db_table),
+        seeds=", ".join(["%s"] * len(line_ids)),
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*line_ids, adapt(start), adapt(end)])
+        return {serial: (pmax, station) for serial, pmax, station in cursor.fetchall()}
 
 
 def flash_by_serial(serials: Sequence[str]) -> dict[str, tuple[float, str | None]]:
