@@ -145,7 +145,7 @@ def test_bad_rating_is_refused_by_the_api_naming_the_field(
 def test_the_item_form_shows_the_rating_guide(world: World, client_for) -> None:
     fmea = make_fmea(world, "A")
     page = client_for("eng_a").get(f"/design/fmea-items/add/?fmea={fmea.pk}").content.decode()
-    assert "Affects safety or regulatory compliance, with warning" in page
+    assert "Noncompliance with regulations or certification" in page
     assert "Extremely low: failure eliminated by design or process" in page
 
 

@@ -497,3 +497,11 @@ ROUTES = [
     ("design/control-plan-lines", ControlPlanLineViewSet),
     ("design/msa-studies", MsaStudyViewSet),
 ]
+
+from qdm.design.api_qualification import ROUTES as QUALIFICATION_ROUTES  # noqa: E402
+
+ROUTES += QUALIFICATION_ROUTES
+
+from qdm.design.api_apqp import ROUTES as APQP_ROUTES  # noqa: E402
+
+ROUTES += APQP_ROUTES

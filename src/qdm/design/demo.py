@@ -291,6 +291,12 @@ def build(ctx: Any) -> None:
     from qdm.design.demo_lessons import build_lessons
 
     build_lessons(ctx)
+    from qdm.design.demo_qualification import build_qualification
+
+    build_qualification(ctx)
+    from qdm.design.demo_apqp import build_apqp
+
+    build_apqp(ctx)
 
 
 CONTROL_PLAN_TITLE = "SRM-N410-72 lamination and flash test, line JX1"

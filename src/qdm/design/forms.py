@@ -4,8 +4,19 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, MsaStudy
-from qdm.design.models.fmea import RATINGS, RATINGS_AFTER
+from qdm.data.models import Characteristic
+from qdm.design.choices import FourM
+from qdm.design.models import (
+    ControlPlan,
+    ControlPlanLine,
+    FailureElement,
+    Fmea,
+    FmeaFunction,
+    FmeaItem,
+    MsaStudy,
+    StructureNode,
+)
+from qdm.design.models.fmea import RATINGS, RATINGS_AFTER, FailureKind, StructureKind
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -210,3 +221,111 @@ class MsaStudyForm(forms.ModelForm):
                 ) from None
             rows.append([cells[0], cells[1], value])
         return rows
+
+
+# --- structure tree editor (one FMEA) ---------------------------------------------------------
+
+
+class _FmeaBound(forms.Form):
+    """A form whose choices are restricted to one FMEA's structure."""
+
+    def __init__(self, *args: Any, fmea: Fmea, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fmea = fmea
+        nodes = StructureNode.objects.filter(fmea=fmea).order_by("position", "pk")
+        functions = FmeaFunction.objects.filter(node__fmea=fmea).select_related("node")
+        failures = FailureElement.objects.filter(function__node__fmea=fmea)
+        for name, field in self.fields.items():
+            if name in ("parent", "node"):
+                field.queryset = nodes
+            elif name == "function":
+                field.queryset = functions
+                field.label_from_instance = lambda fn: f"{fn.node.name} · {fn.description}"
+            elif name.startswith("net_"):
+                field.queryset = failures.filter(kind=name[4:])
+
+
+class StructureNodeForm(_FmeaBound):
+    parent = forms.ModelChoiceField(
+        queryset=StructureNode.objects.none(), required=False, label=_("Parent")
+    )
+    kind = forms.ChoiceField(choices=StructureKind.choices, label=_("Level"))
+    name = forms.CharField(max_length=200, label=_("Name"))
+    four_m = forms.ChoiceField(
+        choices=[("", "—"), *FourM.choices], required=False, label=_("4M type")
+    )
+
+
+class MoveNodeForm(_FmeaBound):
+    node = forms.ModelChoiceField(queryset=StructureNode.objects.none(), label=_("Element"))
+    parent = forms.ModelChoiceField(
+        queryset=StructureNode.objects.none(), required=False, label=_("New parent")
+    )
+
+
+class FunctionForm(_FmeaBound):
+    node = forms.ModelChoiceField(queryset=StructureNode.objects.none(), label=_("Element"))
+    description = forms.CharField(max_length=300, label=_("Function"))
+    requirement = forms.CharField(max_length=300, required=False, label=_("Requirement"))
+    characteristic = forms.ModelChoiceField(
+        queryset=Characteristic.objects.order_by("code"),
+        required=False,
+        label=_("Catalog characteristic"),
+    )
+
+
+class FailureForm(_FmeaBound):
+    function = forms.ModelChoiceField(queryset=FmeaFunction.objects.none(), label=_("Function"))
+    kind = forms.ChoiceField(choices=FailureKind.choices, label=_("Kind"))
+    description = forms.CharField(max_length=300, label=_("Description"))
+
+
+class ChainForm(_FmeaBound):
+    net_effect = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure effect (FE)")
+    )
+    net_mode = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure mode (FM)")
+    )
+    net_cause = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure cause (FC)")
+    )
+    severity = forms.IntegerField(min_value=1, max_value=10, label=_("Severity (S)"))
+    occurrence = forms.IntegerField(min_value=1, max_value=10, label=_("Occurrence (O)"))
+    detection = forms.IntegerField(min_value=1, max_value=10, label=_("Detection (D)"))
+    prevention_controls = forms.CharField(
+        required=False, widget=TEXTAREA, label=_("Current prevention controls (PC)")
+    )
+    detection_controls = forms.CharField(
+        required=False, widget=TEXTAREA, label=_("Current detection controls (DC)")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in RATINGS:
+            label = FmeaItem._meta.get_field(name).verbose_name
+            message = str(
+                _("%(field)s must be a whole number from 1 to 10.")
+                % {"field": capfirst(str(label))}
+            )
+            for key in ("invalid", "min_value", "max_value"):
+                self.fields[name].error_messages[key] = message
+
+
+class AttachRowForm(_FmeaBound):
+    item = forms.ModelChoiceField(queryset=FmeaItem.objects.none(), label=_("Worksheet row"))
+    net_effect = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure effect (FE)")
+    )
+    net_mode = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure mode (FM)")
+    )
+    net_cause = forms.ModelChoiceField(
+        queryset=FailureElement.objects.none(), label=_("Failure cause (FC)")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["item"]
+        field.queryset = self.fmea.items.filter(net_mode__isnull=True).order_by("position")
+        field.label_from_instance = lambda row: f"#{row.position} {row.failure_mode[:80]}"

@@ -23,5 +23,23 @@ menu = Menu(
         ),
         MenuItem(_("No live control"), "design:no_live_control", "design.view_controlplan"),
         MenuItem(_("MSA studies"), "design:msastudy_list", "design.view_msastudy"),
+        MenuItem(_("APQP projects"), "design:apqpproject_list", "design.view_apqpproject"),
+        MenuItem(
+            _("APQP deliverables"), "design:apqpdeliverable_list", "design.view_apqpdeliverable"
+        ),
+        MenuItem(_("Gate reviews"), "design:gatereview_list", "design.view_gatereview"),
+        MenuItem(
+            _("Qualification programmes"),
+            "design:qualificationprogramme_list",
+            "design.view_qualificationprogramme",
+        ),
+        MenuItem(_("Certificates"), "design:certificate_list", "design.view_certificate"),
+        MenuItem(
+            _("Expiring certificates"), "design:certificates_expiring", "design.view_certificate"
+        ),
+        MenuItem(
+            _("BOM change check"), "design:bom_change_impact", "design.view_qualificationprogramme"
+        ),
+        MenuItem(_("Change requests"), "design:changerequest_list", "design.view_changerequest"),
     ],
 )

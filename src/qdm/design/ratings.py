@@ -9,8 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 SEVERITY: tuple[tuple[str, Any], ...] = (
-    ("10", _("Affects safe operation or regulatory compliance, no warning")),
-    ("9", _("Affects safety or regulatory compliance, with warning")),
+    ("10", _("Affects the safety or health of people (installers, operators, the public)")),
+    ("9", _("Noncompliance with regulations or certification (e.g. IEC 61730 safety)")),
     ("7–8", _("Loss or degradation of a primary function")),
     ("4–6", _("Loss or degradation of a secondary function, or annoyance")),
     ("2–3", _("Minor effect (appearance, noise) noticed by some")),

@@ -11,6 +11,8 @@ from qdm.design.ratings import RATING_TABLES
 from qdm.design.services.control_plan import (
     create_control_plan,
     inspection_plans_of,
+    plan_revisions,
+    revision_changes,
     save_line,
     save_msa_study,
     update_control_plan,
@@ -79,6 +81,12 @@ def control_plan_context(obj: ControlPlan, user: Any) -> dict[str, Any]:
         "can_add_line": editable and user.has_perm("design.add_controlplanline"),
         "can_publish": obj.status == "released" and user.has_perm("design.change_controlplan", obj),
         "inspection_plans": inspection_plans_of(obj),
+        "revisions": (revisions := plan_revisions(obj, user)),
+        "changes": revision_changes(obj),
+        "can_revise": obj.status == "released"
+        and user.has_perm("design.add_controlplan")
+        and user.has_perm("design.change_controlplan", obj)
+        and not revisions.filter(revision__gt=obj.revision).exists(),
     }
 
 
@@ -141,6 +149,8 @@ MODEL_UIS = [
             "site",
             "line",
             "fmea",
+            "revised_from",
+            "revision_reason",
             "created_by",
             "created_at",
             "released_at",

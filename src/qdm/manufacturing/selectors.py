@@ -267,3 +267,326 @@ def live_chart_keys(line_ids: list[int]) -> set[tuple[int, int]]:
         line_id__in=line_ids, status=ChartStatus.ACTIVE
     ).values_list("line_id", "characteristic_id")
     return set(rows)
+
+
+# --- MRB failure dispositions for quality-loss accounting (cockpit COPQ, issue 10 §5) ---
+
+from dataclasses import dataclass  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+
+@dataclass(frozen=True)
+class MrbFailureLine:
+    """One approved MRB decision that costs money inside the factory (scrap, rework,
+    downgrade), with the item its standard cost is looked up by."""
+
+    disposition_id: int
+    hold_number: str
+    site_id: int
+    decision: str
+    quantity: Decimal
+    decided_on: date
+    material_id: int | None
+    module_model_id: int | None
+    url: str
+
+
+#: MRB decisions that are internal-failure costs (use as is costs nothing; a return to the
+#: supplier is charged to the supplier)
+FAILURE_DECISIONS = ("scrap", "rework", "downgrade")
+
+
+def mrb_failure_lines(site_ids: list[int], start: date, end: date) -> list[MrbFailureLine]:
+    """Approved scrap / rework / downgrade dispositions at ``site_ids`` decided from
+    ``start`` to ``end`` (both included, local dates).
+
+    The decision date is that of the approval (the ``transition:approve`` event), else the
+    proposal. The item is that of the first unit the decision names (else the first held
+    unit) carrying a module model or a material. Not user-scoped: callers scope the sites."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from qdm.core.models import DomainEvent
+    from qdm.data.models import Unit
+    from qdm.manufacturing.choices import DispositionStatus
+    from qdm.manufacturing.models import Hold, MrbDisposition
+
+    rows = list(
+        MrbDisposition.objects.filter(
+            hold__site_id__in=site_ids,
+            status=DispositionStatus.APPROVED,
+            decision__in=FAILURE_DECISIONS,
+            proposed_at__date__lte=end + timedelta(days=1),
+        ).select_related("hold")
+    )
+    if not rows:
+        return []
+    ctype = ContentType.objects.get_for_model(MrbDisposition)
+    approved_at = dict(
+        DomainEvent.objects.filter(
+            content_type=ctype,
+            object_id__in=[str(r.pk) for r in rows],
+            verb="transition:approve",
+        ).values_list("object_id", "occurred_at")
+    )
+    own = MrbDisposition.units.through.objects.filter(
+        mrbdisposition_id__in=[r.pk for r in rows]
+    ).values_list("mrbdisposition_id", "unit_id")
+    held = Hold.units.through.objects.filter(hold_id__in={r.hold_id for r in rows}).values_list(
+        "hold_id", "unit_id"
+    )
+    first_own: dict[int, list[int]] = {}
+    for disp, unit in own:
+        first_own.setdefault(disp, []).append(unit)
+    first_held: dict[int, list[int]] = {}
+    for hold, unit in held:
+        first_held.setdefault(hold, []).append(unit)
+    unit_ids = {u for v in (*first_own.values(), *first_held.values()) for u in v}
+    items = {
+        pk: (material, model)
+        for pk, material, model in Unit.objects.filter(pk__in=unit_ids).values_list(
+            "pk", "material_id", "module_model_id"
+        )
+    }
+    lines = []
+    for r in rows:
+        stamp = approved_at.get(str(r.pk), r.proposed_at)
+        day = timezone.localdate(stamp)
+        if not start <= day <= end:
+            continue
+        material = model = None
+        for unit in sorted(first_own.get(r.pk) or first_held.get(r.hold_id) or []):
+            material, model = items.get(unit, (None, None))
+            if material or model:
+                break
+        lines.append(
+            MrbFailureLine(
+                disposition_id=r.pk,
+                hold_number=r.hold.number,
+                site_id=r.hold.site_id,
+                decision=r.decision,
+                quantity=r.quantity,
+                decided_on=day,
+                material_id=material,
+                module_model_id=model,
+                url=r.get_absolute_url(),
+            )
+        )
+    return sorted(lines, key=lambda line: (line.decided_on, line.disposition_id))
+
+
+# --- read by the cockpit's home widgets, wall and risk view (scoped with ``for_user``) -----
+
+
+def open_spc_alerts(user: Any) -> QuerySet:
+    """The unacknowledged SPC violations ``user`` may see, newest first."""
+    from qdm.manufacturing.services.spc_reaction import open_alerts
+
+    return open_alerts(user)
+
+
+def open_holds(user: Any) -> QuerySet:
+    """The holds ``user`` may see that are still on hold, oldest first."""
+    from qdm.manufacturing.choices import HoldStatus
+    from qdm.manufacturing.models import Hold
+
+    return (
+        Hold.objects.for_user(user, "view")
+        .filter(status=HoldStatus.ON_HOLD)
+        .select_related("site", "supplier")
+        .order_by("held_at", "pk")
+    )
+
+
+def open_inspection_lots(user: Any) -> QuerySet:
+    """Open inspection lots ``user`` may see (the work queue of their sites), oldest first."""
+    from qdm.manufacturing.choices import InspectionStatus
+
+    return (
+        InspectionLot.objects.for_user(user, "view")
+        .filter(status=InspectionStatus.OPEN)
+        .select_related("site", "plan")
+        .order_by("inspected_at", "pk")
+    )
+
+
+def fpy_by_line(user: Any, site: Any, day: Any) -> list[dict[str, Any]]:
+    """First-pass yield by line of ``site`` on the site-local ``day`` (manufacturing's yield
+    report, scoped to ``user``): ``[{site, line, line_name, started, first_pass, fpy}]``
+    with ``fpy`` in %; ``site`` ``None`` for every site of the user."""
+    from qdm.manufacturing.services.yields import YieldQuery, yield_report
+
+    report = yield_report(user, YieldQuery(date_from=day, date_to=day, site=site))
+    return [
+        {
+            **{k: row[k] for k in ("site", "line", "line_name", "started", "first_pass")},
+            "fpy": 100.0 * row["first_pass"] / row["started"],
+        }
+        for row in report["lines"]
+        if row["started"]
+    ]
+
+
+def live_cpk(user: Any, characteristic_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The weakest live capability of each characteristic: over the active SPC charts of
+    the characteristic that ``user`` may see, the lowest Cpk of the last 30 days (the
+    chart page's capability, from its cache when nothing changed).
+    ``{characteristic id: {cpk, chart, site, url, count}}``."""
+    from qdm.manufacturing.choices import ChartStatus
+    from qdm.manufacturing.models import SpcChartConfig
+    from qdm.manufacturing.services.charts import cached_chart
+
+    out: dict[int, dict[str, Any]] = {}
+    configs = (
+        SpcChartConfig.objects.for_user(user, "view")
+        .filter(characteristic_id__in=characteristic_ids, status=ChartStatus.ACTIVE)
+        .select_related("characteristic", "site", "material")
+    )
+    for config in configs:
+        cap = cached_chart(config)[0].get("capability") or {}  # the chart page's cache
+        cpk = cap.get("cpk")
+        if cpk is None:
+            continue
+        best = out.get(config.characteristic_id)
+        if best is None or cpk < best["cpk"]:
+            out[config.characteristic_id] = {
+                "cpk": float(cpk),
+                "chart": config.name,
+                "site": config.site.code if config.site else "",
+                "url": config.get_absolute_url(),
+                "count": int(cap.get("n") or 0),
+            }
+    return out
+
+
+# --- read by the cockpit KPI engine and its drill-down pages (issue 10) --------------------
+# Plain querysets over the sites asked for (the engine computes group-wide figures; the
+# drill-down pages add ``for_user`` themselves), so that the cockpit never imports
+# manufacturing's models.
+
+
+def cockpit_iqc_lots(site_ids: list[int]) -> QuerySet:
+    """Completed IQC lots with a pass or fail verdict at the sites."""
+    from qdm.manufacturing.choices import InspectionStatus
+
+    return InspectionLot.objects.filter(
+        site_id__in=site_ids,
+        plan__stage=InspectionStage.IQC,
+        status=InspectionStatus.COMPLETED,
+        verdict__in=(Verdict.PASS, Verdict.FAIL),
+    )
+
+
+def cockpit_spc_violations(site_ids: list[int]) -> QuerySet:
+    """SPC violations of the charts of the sites."""
+    from qdm.manufacturing.models import SpcViolation
+
+    return SpcViolation.objects.filter(config__site_id__in=site_ids)
+
+
+def cockpit_oqc_decisions(site_ids: list[int]) -> QuerySet:
+    """OQC decisions (module releases) of the sites."""
+    from qdm.manufacturing.models import ModuleRelease
+
+    return ModuleRelease.objects.filter(site_id__in=site_ids)
+
+
+def cockpit_special_charts(site_ids: list[int]) -> QuerySet:
+    """Active variable-data SPC charts at the sites on special characteristics (CC/SC)."""
+    from qdm.data.choices import SpecialClass
+    from qdm.manufacturing.choices import ATTRIBUTE_CHARTS, ChartStatus
+    from qdm.manufacturing.models import SpcChartConfig
+
+    return (
+        SpcChartConfig.objects.filter(
+            site_id__in=site_ids,
+            status=ChartStatus.ACTIVE,
+            characteristic__special_class__in=(SpecialClass.CC, SpecialClass.SC),
+        )
+        .exclude(chart_type__in=list(ATTRIBUTE_CHARTS))
+        .select_related("characteristic", "site", "line", "material")
+    )
+
+
+def cockpit_chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[float, int] | None:
+    """Cpk of one chart's data between ``start`` and ``end`` (the chart page's capability)
+    and the number of values, or None without enough data or specification limits."""
+    from qdm.manufacturing.services.charts import chart_data
+
+    cap = chart_data(config, start, end).get("capability") or {}
+    cpk = cap.get("cpk")
+    if cpk is None:
+        return None
+    return float(cpk), int(cap.get("n") or 0)
+
+
+def cockpit_open_spc_alerts(user: Any) -> QuerySet:
+    """The open SPC alerts ``user`` may see (the reaction page's list)."""
+    from qdm.manufacturing.services.spc_reaction import open_alerts
+
+    return open_alerts(user)
+
+
+def cockpit_yield_days(user: Any, date_from: Any, date_to: Any, site: Any = None) -> list[dict]:
+    """The yield report's rows per site-local day and line (``period``, ``site`` code,
+    ``line_id``, ``started``, ``first_pass``, ``scrapped``, ``downgraded`` …)."""
+    from qdm.manufacturing.services.yields import YieldQuery, yield_report
+
+    query = YieldQuery(date_from=date_from, date_to=date_to, site=site, granularity="day")
+    return yield_report(user, query)["rows"]
+
+
+# --- read by the design platform's APQP capability studies (issue 8) -----------------------
+
+
+def chart_capability(
+    chart_id: int, user: Any = None, start: datetime | None = None, end: datetime | None = None
+) -> dict[str, Any] | None:
+    """The live capability of one SPC chart, exactly as its chart page shows it (the same
+    ``chart_data`` capability panel — ``qdm.quality.capability`` on the window's points, from
+    the page's cache when nothing changed; by default the last 30 days). None when the chart
+    does not exist or ``user`` (when given) may not see it. ``{chart, name, url, site,
+    characteristic, characteristic_code, status, n, cp, cpk, pp, ppk, lsl, usl, target, from,
+    to, problem, error}``; the indices are None, and ``problem`` says why, for an attribute
+    chart (``attribute_chart``), a characteristic without specification limits (``no_spec``),
+    fewer than 3 values (``too_few``) or data the computation refuses (``error``, its message
+    in ``error``)."""
+    from qdm.manufacturing.choices import ATTRIBUTE_CHARTS
+    from qdm.manufacturing.models import SpcChartConfig
+    from qdm.manufacturing.services.charts import cached_chart
+
+    charts = (
+        SpcChartConfig.objects if user is None else SpcChartConfig.objects.for_user(user, "view")
+    )
+    config = charts.filter(pk=chart_id).select_related("characteristic", "site", "material").first()
+    if config is None:
+        return None
+    data = cached_chart(config, start, end)[0]
+    cap = data.get("capability") or {}
+    spec = data.get("spec") or {}
+    error = cap.get("error") or data.get("error") or ""
+    problem = "error" if error else ""
+    if not cap and not error:
+        if config.chart_type in ATTRIBUTE_CHARTS:
+            problem = "attribute_chart"
+        elif not spec:
+            problem = "no_spec"
+        else:
+            problem = "too_few"
+    return {
+        "chart": config.pk,
+        "name": config.name,
+        "url": config.get_absolute_url(),
+        "site": config.site.code if config.site else "",
+        "characteristic": config.characteristic_id,
+        "characteristic_code": config.characteristic.code,
+        "status": config.status,
+        "n": int(cap.get("n") or data.get("count") or 0),
+        **{k: cap.get(k) for k in ("cp", "cpk", "pp", "ppk")},
+        **{k: spec.get(k) for k in ("lsl", "usl", "target")},
+        "from": data["from"],
+        "to": data["to"],
+        "problem": problem,
+        "error": error,
+    }

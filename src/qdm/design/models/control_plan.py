@@ -5,7 +5,8 @@ site lists, per ``ControlPlanLine``, the process step, machine, characteristic, 
 specification, how it is evaluated, how many and how often, the control method and the
 reaction plan. It goes draft → released (e-signed "approved"); a released plan is then
 *published* to manufacturing, which creates or updates the site's inspection plan (code = the
-control plan's number) and the SPC charts its lines name.
+control plan's number) and the SPC charts its lines name. A released plan is changed through a
+new revision (same number, lines copied); publishing revision N+1 supersedes revision N.
 
 An ``MsaStudy`` is one crossed gauge R&R study of a characteristic on a gauge: its data rows
 (part, operator, value) and the results computed by ``qdm.quality.msa``; control-plan lines
@@ -43,16 +44,10 @@ def _has_lines(obj: ControlPlan, actor: Any) -> Any:
 
 
 def _released(obj: ControlPlan, actor: Any) -> None:
-    from qdm.core.services.audit import record_event
-
+    # a revision N+1 supersedes the revisions before it when it is *published*
+    # (services.control_plan.publish): until then the older one stays in force
     obj.released_at = timezone.now()
     obj.save(update_fields=["released_at"])
-    for older in ControlPlan.objects.filter(number=obj.number, status=C.RELEASED).exclude(
-        pk=obj.pk
-    ):
-        older.status = C.SUPERSEDED
-        older.save(update_fields=["status"])
-        record_event(older, "superseded", actor=actor, data={"by": obj.pk})
 
 
 CONTROL_PLAN_WORKFLOW = Workflow(
@@ -113,6 +108,16 @@ class ControlPlan(models.Model):
         editable=False,
         db_index=True,
     )
+    revised_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="revisions",
+        verbose_name=_("revised from"),
+    )
+    revision_reason = models.TextField(_("reason for the revision"), blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

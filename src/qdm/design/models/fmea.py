@@ -185,7 +185,12 @@ class Fmea(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self.status != S.DRAFT:
             raise ProtectedError(str(_("Only a draft FMEA can be deleted.")), {self})
-        return super().delete(*args, **kwargs)
+        from django.db import transaction
+
+        with transaction.atomic():
+            # rows first: they hold the failure net's elements (protected foreign keys)
+            self.items.all().delete()
+            return super().delete(*args, **kwargs)
 
 
 class FmeaItem(models.Model):
@@ -296,6 +301,31 @@ class FmeaItem(models.Model):
         _("RPN after"), null=True, blank=True, editable=False
     )
     remarks = models.TextField(_("remarks"), blank=True)
+    # the failure net (structure tree): the elements this chain links, when built there
+    net_effect = models.ForeignKey(
+        "design.FailureElement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chains_as_effect",
+        verbose_name=_("failure effect in the net"),
+    )
+    net_mode = models.ForeignKey(
+        "design.FailureElement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chains_as_mode",
+        verbose_name=_("failure mode in the net"),
+    )
+    net_cause = models.ForeignKey(
+        "design.FailureElement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chains_as_cause",
+        verbose_name=_("failure cause in the net"),
+    )
 
     scope = Scope(site="fmea__site", group_rows_when_site_empty=True)
     objects = ScopedManager()
@@ -377,3 +407,179 @@ class FmeaItem(models.Model):
             "M": "bg-yellow text-yellow-fg",
             "L": "bg-green text-green-fg",
         }.get(self.action_priority_after, "")
+
+
+# --- AIAG-VDA steps 2–4 as a net: structure tree, functions, failures ------------------------
+
+
+class StructureKind(models.TextChoices):
+    SYSTEM = "system", _("System")
+    ELEMENT = "element", _("System element")
+    COMPONENT = "component", _("Component")
+    PROCESS_ITEM = "process_item", _("Process item")
+    PROCESS_STEP = "process_step", _("Process step")
+    WORK_ELEMENT = "work_element", _("Process work element")
+
+
+K = StructureKind
+#: the root kind of each FMEA kind, and the kinds a node may hold (AIAG-VDA 2019, step 2)
+ROOT_KIND = {"dfmea": K.SYSTEM, "pfmea": K.PROCESS_ITEM}
+CHILD_KINDS = {
+    K.SYSTEM: (K.ELEMENT, K.COMPONENT),
+    K.ELEMENT: (K.ELEMENT, K.COMPONENT),
+    K.COMPONENT: (K.COMPONENT,),
+    K.PROCESS_ITEM: (K.PROCESS_STEP,),
+    K.PROCESS_STEP: (K.WORK_ELEMENT,),
+    K.WORK_ELEMENT: (),
+}
+KINDS_OF = {
+    "dfmea": (K.SYSTEM, K.ELEMENT, K.COMPONENT),
+    "pfmea": (K.PROCESS_ITEM, K.PROCESS_STEP, K.WORK_ELEMENT),
+}
+
+
+class StructureNode(models.Model):
+    """One element of an FMEA's structure tree: system → element → component (DFMEA) or
+    process item → process step → work element with its 4M type (PFMEA)."""
+
+    fmea = models.ForeignKey(
+        Fmea, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("FMEA")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    kind = models.CharField(_("level"), max_length=20, choices=StructureKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    four_m = models.CharField(
+        _("4M type"), max_length=20, choices=FourM.choices, blank=True,
+        help_text=_("Process work elements only."),
+    )  # fmt: skip
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    scope = Scope(site="fmea__site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("structure element")
+        verbose_name_plural = _("structure elements")
+        ordering = ["fmea", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("design:fmea_structure", args=[self.fmea_id]) + f"#node-{self.pk}"
+
+    def ancestors(self) -> list[StructureNode]:
+        out, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            out.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return out
+
+    def clean(self) -> None:
+        """The level must fit the FMEA's kind and the parent's level; 4M on work elements
+        only (and required there); no cycles. Errors name the field."""
+        errors: dict[str, Any] = {}
+        kind = self.fmea.kind if self.fmea_id else None
+        if kind and self.kind not in KINDS_OF[kind]:
+            errors["kind"] = _("A %(fmea_kind)s has no %(level)s level.") % {
+                "fmea_kind": self.fmea.get_kind_display(),
+                "level": self.get_kind_display(),
+            }
+        elif self.parent_id is None:
+            if kind and self.kind != ROOT_KIND[kind]:
+                errors["parent"] = _("A %(level)s needs a parent; only a %(root)s is a root.") % {
+                    "level": self.get_kind_display(),
+                    "root": StructureKind(ROOT_KIND[kind]).label,
+                }
+        else:
+            parent = self.parent
+            if parent.fmea_id != self.fmea_id:
+                errors["parent"] = _("The parent belongs to another FMEA.")
+            elif self.pk and (parent.pk == self.pk or self in parent.ancestors()):
+                errors["parent"] = _("An element cannot be moved under itself.")
+            elif self.kind not in CHILD_KINDS[StructureKind(parent.kind)]:
+                errors["parent"] = _("A %(parent)s cannot hold a %(level)s.") % {
+                    "parent": parent.get_kind_display(),
+                    "level": self.get_kind_display(),
+                }
+        if self.kind == K.WORK_ELEMENT and not self.four_m:
+            errors["four_m"] = _("Choose the 4M type of the work element.")
+        if self.kind != K.WORK_ELEMENT and self.four_m:
+            errors["four_m"] = _("Only a process work element has a 4M type.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class FmeaFunction(models.Model):
+    """A function (and its requirement) of a structure element (AIAG-VDA step 3), linked to
+    the catalog characteristic that measures it."""
+
+    node = models.ForeignKey(
+        StructureNode,
+        on_delete=models.CASCADE,
+        related_name="functions",
+        verbose_name=_("structure element"),
+    )
+    description = models.CharField(_("function"), max_length=300)
+    requirement = models.CharField(_("requirement"), max_length=300, blank=True)
+    characteristic = models.ForeignKey(
+        "data.Characteristic",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("catalog characteristic"),
+    )
+
+    scope = Scope(site="node__fmea__site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("FMEA function")
+        verbose_name_plural = _("FMEA functions")
+        ordering = ["node", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def get_absolute_url(self) -> str:
+        return self.node.get_absolute_url()
+
+
+class FailureKind(models.TextChoices):
+    EFFECT = "effect", _("Failure effect (FE)")
+    MODE = "mode", _("Failure mode (FM)")
+    CAUSE = "cause", _("Failure cause (FC)")
+
+
+class FailureElement(models.Model):
+    """A failure of a function (AIAG-VDA step 4): the effect at the next higher level, the
+    mode at the focus element, the cause at the next lower level (work element)."""
+
+    function = models.ForeignKey(
+        FmeaFunction, on_delete=models.CASCADE, related_name="failures", verbose_name=_("function")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=FailureKind.choices)
+    description = models.CharField(_("description"), max_length=300)
+
+    scope = Scope(site="function__node__fmea__site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("failure")
+        verbose_name_plural = _("failures")
+        ordering = ["function", "kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+    def get_absolute_url(self) -> str:
+        return self.function.node.get_absolute_url()

@@ -1,5 +1,6 @@
 """Writes of control plans and MSA studies: creation with the number, lines, generation from
-a PFMEA, publication to manufacturing (inspection plan and SPC charts through
+a PFMEA, revisions (lines copied, changes listed, the older revision superseded on
+publication), publication to manufacturing (inspection plan and SPC charts through
 ``qdm.manufacturing.selectors``, DESIGN §3) and the "no live control" report."""
 
 from __future__ import annotations
@@ -239,6 +240,7 @@ def publish(plan: ControlPlan, *, actor: Any) -> Published:
             ) from exc
         plan.published_at = timezone.now()
         plan.save(update_fields=["published_at"])
+        supersede_older(plan, actor=actor)
         record_event(
             plan,
             "published",
@@ -299,3 +301,152 @@ def save_msa_study(study: MsaStudy, *, actor: Any) -> MsaStudy:
             % {"pct": study.pct_study_var_grr, "ndc": study.ndc},
         )
     return study
+
+
+# --- revisions -------------------------------------------------------------------------------
+
+#: the line fields a revision compares (the characteristic is the line's key)
+LINE_FIELDS = [
+    f.name
+    for f in ControlPlanLine._meta.concrete_fields
+    if f.name not in {"id", "plan", "characteristic"}
+]
+
+
+def new_control_plan_revision(plan: ControlPlan, *, actor: Any, reason: str) -> ControlPlan:
+    """Copy a released control plan and its lines into a draft revision N+1 (same number).
+    The released revision stays in force until the new one is published."""
+    if not (reason or "").strip():
+        raise ValidationError(
+            {"revision_reason": _("Say why the control plan is revised.")}, code="no_reason"
+        )
+    with transaction.atomic():
+        plan = ControlPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != ControlPlanStatus.RELEASED:
+            raise ValidationError(
+                _("Only a released control plan can be revised (%(plan)s is %(status)s).")
+                % {
+                    "plan": f"{plan.number} rev {plan.revision}",
+                    "status": plan.get_status_display(),
+                },
+                code="not_released",
+            )
+        newer = ControlPlan.objects.filter(number=plan.number, revision__gt=plan.revision)
+        if newer.exists():
+            raise ValidationError(
+                _("Revision %(revision)d of %(number)s already exists.")
+                % {"revision": newer.order_by("revision").first().revision, "number": plan.number},
+                code="revision_exists",
+            )
+        copy = ControlPlan(
+            number=plan.number,
+            revision=plan.revision + 1,
+            revised_from=plan,
+            revision_reason=reason.strip(),
+            created_by=actor,
+            **{
+                name: getattr(plan, name)
+                for name in ("phase", "title", "product", "process", "site", "line", "fmea")
+            },
+        )
+        copy.full_clean(exclude=EXCLUDE)
+        copy.save()
+        lines = [
+            ControlPlanLine(
+                plan=copy,
+                characteristic=line.characteristic,
+                **{name: getattr(line, name) for name in LINE_FIELDS},
+            )
+            for line in plan.lines.all()
+        ]
+        ControlPlanLine.objects.bulk_create(lines)
+        for obj, verb in ((copy, "revision_created"), (plan, "revised")):
+            record_event(
+                obj,
+                verb,
+                actor=actor,
+                message=_("Revision %(new)d started from revision %(old)d: %(reason)s")
+                % {"new": copy.revision, "old": plan.revision, "reason": copy.revision_reason},
+                data={"from": plan.pk, "to": copy.pk},
+            )
+    return copy
+
+
+@dataclass(frozen=True)
+class LineChange:
+    code: str  # the characteristic's code
+    change: str  # "added" | "removed" | "changed"
+    fields: list[tuple[str, str, str]]  # (label, before, after)
+
+
+def _shown(line: ControlPlanLine, name: str) -> str:
+    display = getattr(line, f"get_{name}_display", None)
+    value = display() if callable(display) else getattr(line, name)
+    return "" if value is None else str(value)
+
+
+def revision_changes(plan: ControlPlan) -> list[LineChange]:
+    """What this revision changed against the one it was revised from, line by line (lines
+    are matched by characteristic). Empty for a first revision."""
+    if plan.revised_from_id is None:
+        return []
+    before = {ln.characteristic_id: ln for ln in plan.revised_from.lines.select_related(
+        "characteristic", "msa_study", "fmea_item")}  # fmt: skip
+    after = {ln.characteristic_id: ln for ln in plan.lines.select_related(
+        "characteristic", "msa_study", "fmea_item")}  # fmt: skip
+    changes: list[LineChange] = []
+    for key, line in after.items():
+        old = before.get(key)
+        if old is None:
+            changes.append(LineChange(line.characteristic.code, "added", []))
+            continue
+        fields = [
+            (
+                str(ControlPlanLine._meta.get_field(name).verbose_name),
+                _shown(old, name),
+                _shown(line, name),
+            )
+            for name in LINE_FIELDS
+            if getattr(old, name) != getattr(line, name) and name != "fmea_item"
+        ]
+        if fields:
+            changes.append(LineChange(line.characteristic.code, "changed", fields))
+    for key, line in before.items():
+        if key not in after:
+            changes.append(LineChange(line.characteristic.code, "removed", []))
+    return sorted(changes, key=lambda c: c.code)
+
+
+def supersede_older(plan: ControlPlan, *, actor: Any) -> list[ControlPlan]:
+    """On publication of ``plan``: every earlier released revision of its number becomes
+    superseded (its lines no longer count as the live control plan)."""
+    older = list(
+        ControlPlan.objects.select_for_update().filter(
+            number=plan.number, status=ControlPlanStatus.RELEASED, revision__lt=plan.revision
+        )
+    )
+    changes = revision_changes(plan)
+    for old in older:
+        old.status = ControlPlanStatus.SUPERSEDED
+        old.save(update_fields=["status"])
+        record_event(
+            old,
+            "superseded",
+            actor=actor,
+            message=_("Superseded by revision %(revision)d") % {"revision": plan.revision},
+            data={
+                "by": plan.pk,
+                "changes": [
+                    {"characteristic": c.code, "change": c.change, "fields": c.fields}
+                    for c in changes
+                ],
+            },
+        )
+    return older
+
+
+def plan_revisions(plan: ControlPlan, user: Any) -> Any:
+    """Every revision of the plan's number the user may see, oldest first."""
+    return (
+        ControlPlan.objects.for_user(user, "view").filter(number=plan.number).order_by("revision")
+    )

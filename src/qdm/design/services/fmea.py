@@ -1,5 +1,6 @@
 """Writes of FMEAs: creation with its number, edits (refused once released), failure chains,
-new revisions, and special characteristics flowing into the catalog."""
+new revisions, special characteristics flowing into the catalog, and the structure tree with
+its functions and failure net (AIAG-VDA steps 2–4) and the net's integrity check."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from qdm.core.services.audit import record_event
 from qdm.data.choices import SpecialClass
 from qdm.data.models import Characteristic
 from qdm.design.choices import FMEA_PREFIX, GROUP_CODE, FmeaStatus
-from qdm.design.models import Fmea, FmeaItem
+from qdm.design.models import FailureElement, Fmea, FmeaFunction, FmeaItem, StructureNode
+from qdm.design.models.fmea import FailureKind
 
 #: an item at or above this severity makes its characteristic critical (CC)
 CC_SEVERITY = 9
@@ -83,7 +85,10 @@ def save_item(item: FmeaItem, *, actor: Any) -> FmeaItem:
     return item
 
 
-COPIED_FIELDS = [f.name for f in FmeaItem._meta.concrete_fields if f.name not in {"id", "fmea"}]
+NET = ("net_effect", "net_mode", "net_cause")
+COPIED_FIELDS = [
+    f.name for f in FmeaItem._meta.concrete_fields if f.name not in {"id", "fmea", *NET}
+]
 
 
 def new_revision(fmea: Fmea, *, actor: Any) -> Fmea:
@@ -116,10 +121,14 @@ def new_revision(fmea: Fmea, *, actor: Any) -> Fmea:
         )
         copy.full_clean(exclude=EXCLUDE)
         copy.save()
-        rows = [
-            FmeaItem(fmea=copy, **{name: getattr(item, name) for name in COPIED_FIELDS})
-            for item in fmea.items.all()
-        ]
+        failures = _copy_net(fmea, copy)
+        rows = []
+        for item in fmea.items.all():
+            row = FmeaItem(fmea=copy, **{name: getattr(item, name) for name in COPIED_FIELDS})
+            for name in ("net_effect", "net_mode", "net_cause"):
+                old_id = getattr(item, f"{name}_id")
+                setattr(row, name, failures.get(old_id) if old_id else None)
+            rows.append(row)
         for row in rows:
             row.compute()
         FmeaItem.objects.bulk_create(rows)
@@ -197,3 +206,344 @@ def apply_special_classes(fmea: Fmea, *, actor: Any) -> list[SpecialProposal]:
             record_event(p.characteristic, "special_class_set", actor=actor, message=message)
             record_event(fmea, "special_class_set", actor=actor, message=message, data=data)
     return proposals
+
+
+# --- structure tree, functions and the failure net (AIAG-VDA steps 2–4) -----------------------
+
+
+def _node_fmea(node: StructureNode) -> Fmea:
+    return Fmea.objects.get(pk=node.fmea_id)
+
+
+def save_node(node: StructureNode, *, actor: Any) -> StructureNode:
+    """Create, rename or move one structure element of a draft FMEA. Moving checks the new
+    parent's level and refuses cycles; the error names the field."""
+    with transaction.atomic():
+        if node.pk:
+            stored = StructureNode.objects.get(pk=node.pk)
+            if stored.fmea_id != node.fmea_id:
+                raise ValidationError({"fmea": _("An element cannot change FMEA.")})
+        _check_editable(_node_fmea(node))
+        created = node.pk is None
+        if created and not node.position:
+            last = StructureNode.objects.filter(fmea_id=node.fmea_id).order_by("-position")
+            node.position = (last.values_list("position", flat=True).first() or 0) + 1
+        node.full_clean()
+        node.save()
+        record_event(
+            node.fmea,
+            "structure_added" if created else "structure_changed",
+            actor=actor,
+            message=_("%(node)s under %(parent)s")
+            % {"node": node, "parent": node.parent.name if node.parent else "—"},
+            data={"node": node.pk, "parent": node.parent_id},
+        )
+    return node
+
+
+def move_node(node: StructureNode, parent: StructureNode | None, *, actor: Any) -> StructureNode:
+    node.parent = parent
+    return save_node(node, actor=actor)
+
+
+def _subtree_ids(node: StructureNode) -> list[int]:
+    ids, frontier = [node.pk], [node.pk]
+    while frontier:
+        frontier = list(
+            StructureNode.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids += frontier
+    return ids
+
+
+def _chains_of(failures: Any) -> Any:
+    from django.db.models import Q
+
+    return FmeaItem.objects.filter(
+        Q(net_effect__in=failures) | Q(net_mode__in=failures) | Q(net_cause__in=failures)
+    ).distinct()
+
+
+def _refuse_if_chained(failures: Any, what: str) -> None:
+    rows = sorted(_chains_of(failures).values_list("position", flat=True))
+    if rows:
+        raise ValidationError(
+            _("%(what)s is used by failure chain(s) %(rows)s: delete those rows first.")
+            % {"what": what, "rows": ", ".join(f"#{r}" for r in rows)},
+            code="in_use",
+        )
+
+
+def remove_node(node: StructureNode, *, actor: Any) -> None:
+    """Remove an element with its sub-tree, functions and failures; refused while a failure
+    chain (worksheet row) uses one of those failures."""
+    with transaction.atomic():
+        _check_editable(_node_fmea(node))
+        ids = _subtree_ids(node)
+        _refuse_if_chained(FailureElement.objects.filter(function__node_id__in=ids), str(node))
+        record_event(
+            node.fmea,
+            "structure_removed",
+            actor=actor,
+            message=_("%(node)s removed (%(count)d element(s))")
+            % {"node": node, "count": len(ids)},
+        )
+        node.delete()
+
+
+def save_function(function: FmeaFunction, *, actor: Any) -> FmeaFunction:
+    with transaction.atomic():
+        _check_editable(_node_fmea(function.node))
+        function.full_clean()
+        function.save()
+    return function
+
+
+def remove_function(function: FmeaFunction, *, actor: Any) -> None:
+    with transaction.atomic():
+        _check_editable(_node_fmea(function.node))
+        _refuse_if_chained(function.failures.all(), str(function))
+        function.delete()
+
+
+def save_failure(failure: FailureElement, *, actor: Any) -> FailureElement:
+    """Add or change a failure of a function. A cause needs a higher level to belong to
+    (never on the root element)."""
+    with transaction.atomic():
+        node = failure.function.node
+        _check_editable(_node_fmea(node))
+        if failure.kind == FailureKind.CAUSE and node.parent_id is None:
+            raise ValidationError(
+                {"kind": _("A failure cause belongs to a lower level, not to the root element.")}
+            )
+        failure.full_clean()
+        failure.save()
+    return failure
+
+
+def remove_failure(failure: FailureElement, *, actor: Any) -> None:
+    with transaction.atomic():
+        _check_editable(_node_fmea(failure.function.node))
+        _refuse_if_chained(FailureElement.objects.filter(pk=failure.pk), str(failure))
+        failure.delete()
+
+
+def chain_errors(
+    effect: FailureElement | None, mode: FailureElement | None, cause: FailureElement | None
+) -> dict[str, str]:
+    """Why these three failures do not form an AIAG-VDA chain: the effect on a higher level
+    than the mode's focus element, the cause on a lower level; empty when they do."""
+    errors: dict[str, str] = {}
+    for name, element, kind in (
+        ("net_effect", effect, FailureKind.EFFECT),
+        ("net_mode", mode, FailureKind.MODE),
+        ("net_cause", cause, FailureKind.CAUSE),
+    ):
+        if element is None:
+            errors[name] = _("Choose the %(kind)s.") % {"kind": FailureKind(kind).label}
+        elif element.kind != kind:
+            errors[name] = _("%(element)s is not a %(kind)s.") % {
+                "element": element.description,
+                "kind": FailureKind(kind).label,
+            }
+    if errors or mode is None or effect is None or cause is None:
+        return errors
+    focus = mode.function.node
+    fmea_ids = {effect.function.node.fmea_id, focus.fmea_id, cause.function.node.fmea_id}
+    if len(fmea_ids) != 1:
+        return {"net_mode": _("The effect, mode and cause must belong to the same FMEA.")}
+    if effect.function.node not in focus.ancestors():
+        errors["net_effect"] = _(
+            "The failure effect must sit on a higher level than %(focus)s (found on %(node)s)."
+        ) % {"focus": focus, "node": effect.function.node}
+    if focus not in cause.function.node.ancestors():
+        errors["net_cause"] = _(
+            "The failure cause must sit on a lower level than %(focus)s (found on %(node)s)."
+        ) % {"focus": focus, "node": cause.function.node}
+    return errors
+
+
+def link_chain(
+    effect: FailureElement,
+    mode: FailureElement,
+    cause: FailureElement,
+    *,
+    actor: Any,
+    **ratings: Any,
+) -> FmeaItem:
+    """A worksheet row (failure chain) built from the net: structure, functions and failure
+    texts are taken from the three elements; ``ratings`` are S/O/D, controls and the rest."""
+    errors = chain_errors(effect, mode, cause)
+    if errors:
+        raise ValidationError(errors)
+    focus, lower, higher = mode.function.node, cause.function.node, effect.function.node
+    fields = {
+        "higher_level": higher.name,
+        "focus_element": focus.name,
+        "lower_level": lower.name,
+        "four_m": lower.four_m,
+        "higher_function": effect.function.description,
+        "focus_function": mode.function.description,
+        "lower_function": cause.function.description,
+        "characteristic": cause.function.characteristic or mode.function.characteristic,
+        "failure_effect": effect.description,
+        "failure_mode": mode.description,
+        "failure_cause": cause.description,
+        "net_effect": effect,
+        "net_mode": mode,
+        "net_cause": cause,
+        **ratings,
+    }
+    return save_item(FmeaItem(fmea=focus.fmea, **fields), actor=actor)
+
+
+@dataclass(frozen=True)
+class NetProblem:
+    code: str
+    message: str
+    element: Any
+
+
+def net_integrity(fmea: Fmea) -> list[NetProblem]:
+    """Integrity of the failure net: no orphan cause (a cause in no chain), every failure
+    mode has an effect, and every chain still runs effect (higher) → mode → cause (lower)
+    after the structure changed."""
+    problems: list[NetProblem] = []
+    failures = FailureElement.objects.filter(function__node__fmea=fmea).select_related(
+        "function__node"
+    )
+    for failure in failures.order_by("function__node__position", "pk"):
+        if failure.kind == FailureKind.CAUSE and not failure.chains_as_cause.exists():
+            problems.append(
+                NetProblem(
+                    "orphan_cause",
+                    _("Orphan failure cause “%(cause)s” on %(node)s: it is in no failure chain.")
+                    % {"cause": failure.description, "node": failure.function.node},
+                    failure,
+                )
+            )
+        if (
+            failure.kind == FailureKind.MODE
+            and not failure.chains_as_mode.filter(net_effect__isnull=False).exists()
+        ):
+            problems.append(
+                NetProblem(
+                    "mode_without_effect",
+                    _("Failure mode “%(mode)s” on %(node)s has no failure effect.")
+                    % {"mode": failure.description, "node": failure.function.node},
+                    failure,
+                )
+            )
+    chains = fmea.items.filter(net_mode__isnull=False).select_related(
+        "net_effect__function__node", "net_mode__function__node", "net_cause__function__node"
+    )
+    for item in chains:
+        for message in chain_errors(item.net_effect, item.net_mode, item.net_cause).values():
+            problems.append(
+                NetProblem(
+                    "broken_chain",
+                    _("Row %(row)d: %(problem)s") % {"row": item.position, "problem": message},
+                    item,
+                )
+            )
+    return problems
+
+
+def structure_tree(fmea: Fmea) -> list[dict[str, Any]]:
+    """The structure tree, each node with its functions and their failures, roots first."""
+    nodes = list(fmea.nodes.order_by("position", "pk"))
+    functions: dict[int, list[FmeaFunction]] = {}
+    for fn in (
+        FmeaFunction.objects.filter(node__fmea=fmea)
+        .select_related("characteristic")
+        .prefetch_related("failures")
+        .order_by("pk")
+    ):
+        functions.setdefault(fn.node_id, []).append(fn)
+    children: dict[int | None, list[StructureNode]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+
+    def build(node: StructureNode, depth: int) -> dict[str, Any]:
+        return {
+            "node": node,
+            "depth": depth,
+            "functions": functions.get(node.pk, []),
+            "children": [build(c, depth + 1) for c in children.get(node.pk, [])],
+        }
+
+    return [build(root, 0) for root in children.get(None, [])]
+
+
+def flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for entry in tree:
+        out.append(entry)
+        out += flatten(entry["children"])
+    return out
+
+
+def _copy_net(source: Fmea, copy: Fmea) -> dict[int, FailureElement]:
+    """Copy the structure tree, functions and failures of ``source`` into ``copy``; returns
+    old failure id → new failure."""
+    node_map: dict[int, StructureNode] = {}
+    pending = list(source.nodes.order_by("pk"))
+    while pending:  # parents before children, whatever their ids
+        ready = [n for n in pending if n.parent_id is None or n.parent_id in node_map]
+        for node in ready:
+            node_map[node.pk] = StructureNode.objects.create(
+                fmea=copy,
+                parent=node_map.get(node.parent_id) if node.parent_id else None,
+                kind=node.kind,
+                name=node.name,
+                four_m=node.four_m,
+                position=node.position,
+            )
+        pending = [n for n in pending if n.pk not in node_map]
+        if not ready:
+            break
+    failure_map: dict[int, FailureElement] = {}
+    for fn in FmeaFunction.objects.filter(node__fmea=source).prefetch_related("failures"):
+        new_fn = FmeaFunction.objects.create(
+            node=node_map[fn.node_id],
+            description=fn.description,
+            requirement=fn.requirement,
+            characteristic=fn.characteristic,
+        )
+        for failure in fn.failures.all():
+            failure_map[failure.pk] = FailureElement.objects.create(
+                function=new_fn, kind=failure.kind, description=failure.description
+            )
+    return failure_map
+
+
+def attach_row(
+    item: FmeaItem,
+    effect: FailureElement,
+    mode: FailureElement,
+    cause: FailureElement,
+    *,
+    actor: Any,
+) -> FmeaItem:
+    """Attach an existing worksheet row to the net (rows typed on the worksheet before the
+    net existed): the same level checks as ``link_chain``; the row's levels, functions and
+    failure texts are then taken from the net, its ratings, actions and characteristic
+    are kept."""
+    errors = chain_errors(effect, mode, cause)
+    if not errors and mode.function.node.fmea_id != item.fmea_id:
+        errors["net_mode"] = _("The failure mode belongs to another FMEA.")
+    if errors:
+        raise ValidationError(errors)
+    focus, lower, higher = mode.function.node, cause.function.node, effect.function.node
+    item.higher_level, item.focus_element, item.lower_level = higher.name, focus.name, lower.name
+    item.four_m = lower.four_m
+    item.higher_function = effect.function.description
+    item.focus_function = mode.function.description
+    item.lower_function = cause.function.description
+    item.characteristic = (  # a row keeps the characteristic it already names
+        item.characteristic or cause.function.characteristic or mode.function.characteristic
+    )
+    item.failure_effect, item.failure_mode = effect.description, mode.description
+    item.failure_cause = cause.description
+    item.net_effect, item.net_mode, item.net_cause = effect, mode, cause
+    return save_item(item, actor=actor)

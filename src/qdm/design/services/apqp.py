@@ -1,0 +1,602 @@
+"""Writes and reads of APQP projects: creation with the five gates and their configured
+deliverables, deliverable links, the computed status of each deliverable, and signed gate
+reviews that refuse a pass while a required deliverable is not done."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from qdm.core.numbering import next_number
+from qdm.core.services.attachments import attachments_for
+from qdm.core.services.audit import record_event
+from qdm.core.signatures import SignatureError, sign
+from qdm.design.choices import ControlPlanStatus, FmeaStatus
+from qdm.design.models import (
+    ApqpDeliverable,
+    ApqpGate,
+    ApqpProject,
+    Certificate,
+    ChangeImpact,
+    ControlPlan,
+    Fmea,
+    GateReview,
+    QualificationProgramme,
+)
+from qdm.design.models.apqp import (
+    APQP_PREFIX,
+    GATE_CLEARED,
+    MIN_CAPABILITY_N,
+    MSA_MAX_PCT_GRR,
+    MSA_MIN_NDC,
+    PHASE_ORDER,
+    DeliverableKind,
+    DeliverableState,
+    Evaluation,
+    GateDecision,
+    GateStatus,
+    ProjectStatus,
+    covers_product,
+)
+from qdm.design.models.change import ChangeStatus, ImpactArea
+from qdm.design.models.qualification import ProgrammeStatus, Verdict
+from qdm.design.services.qualification import certificate_state
+from qdm.manufacturing import selectors as mfg
+
+D = DeliverableKind
+EXCLUDE = ["created_by", "number"]
+
+#: the deliverables each gate expects (AIAG APQP 2nd ed. §1–5 outputs, PV-adapted); copied
+#: into every new project, which may then add or drop its own. Titles are msgids.
+DELIVERABLE_PLAN: dict[str, list[tuple[str, str]]] = {
+    "plan": [
+        (D.DOCUMENT, gettext_noop("Design goals, reliability and quality targets")),
+        (D.DOCUMENT, gettext_noop("Preliminary bill of materials and process flow")),
+    ],
+    "product_design": [
+        (D.DFMEA, gettext_noop("Design FMEA released")),
+        (D.QUALIFICATION, gettext_noop("Design verification pre-tests (IEC 61215 / 61730)")),
+    ],
+    "process_design": [
+        (D.PFMEA, gettext_noop("Process FMEA released")),
+        (D.CONTROL_PLAN, gettext_noop("Pre-launch control plan published")),
+    ],
+    "validation": [
+        (D.MSA, gettext_noop("Gauge R&R of the special characteristics")),
+        (D.CAPABILITY, gettext_noop("Preliminary process capability study")),
+        (D.QUALIFICATION, gettext_noop("IEC 61215 / IEC 61730 qualification report")),
+        (D.CONTROL_PLAN, gettext_noop("Production control plan published")),
+    ],
+    "launch": [
+        (D.PPAP, gettext_noop("PPAP-like submission approved (PSW)")),
+        (D.DOCUMENT, gettext_noop("Launch review and lessons learned")),
+    ],
+}
+
+
+def _gate_dates(start: date, launch: date) -> list[date]:
+    """Planned review dates spread evenly from start to start of production."""
+    span = max((launch - start).days, 0)
+    return [start + timedelta(days=round(span * (i + 1) / len(PHASE_ORDER))) for i in range(5)]
+
+
+def create_project(*, actor: Any, **fields: Any) -> ApqpProject:
+    """An active project numbered ``APQP-<site>-<year>-<seq>`` with its five gates and the
+    deliverables of ``DELIVERABLE_PLAN``."""
+    with transaction.atomic():
+        project = ApqpProject(created_by=actor, **fields)
+        if project.site_id is None:
+            raise ValidationError({"site": _("An APQP project belongs to a site.")})
+        if project.product_id and not project.family_id:
+            project.family = project.product.family
+        project.number = next_number(APQP_PREFIX, project.site.code)
+        project.full_clean(exclude=EXCLUDE)
+        project.save()
+        dates = _gate_dates(project.start_date, project.launch_date)
+        for seq, (phase, planned) in enumerate(zip(PHASE_ORDER, dates, strict=True), start=1):
+            gate = ApqpGate.objects.create(
+                project=project, phase=phase, sequence=seq, planned_date=planned
+            )
+            ApqpDeliverable.objects.bulk_create(
+                ApqpDeliverable(gate=gate, kind=kind, title=_(title), due_date=planned)
+                for kind, title in DELIVERABLE_PLAN[phase]
+            )
+        record_event(
+            project,
+            "created",
+            actor=actor,
+            message=_("Created %(number)s with 5 gates") % {"number": project.number},
+        )
+    return project
+
+
+def update_project(project: ApqpProject, *, actor: Any, **fields: Any) -> ApqpProject:
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(project, name, value)
+        project.full_clean(exclude=EXCLUDE)
+        project.save()
+    return project
+
+
+def _check_gate_open(gate: ApqpGate) -> None:
+    gate = ApqpGate.objects.select_related("project").get(pk=gate.pk)
+    if gate.project.status != ProjectStatus.ACTIVE:
+        raise ValidationError(
+            _("%(project)s is %(status)s: its deliverables can no longer be changed.")
+            % {"project": gate.project.number, "status": gate.project.get_status_display()},
+            code="project_closed",
+        )
+    if gate.status == GateStatus.PASSED:
+        raise ValidationError(
+            _("Gate %(gate)s has passed: its deliverables can no longer be changed.")
+            % {"gate": gate},
+            code="gate_passed",
+        )
+
+
+def save_deliverable(deliverable: ApqpDeliverable, *, actor: Any) -> ApqpDeliverable:
+    """Create or change a deliverable (its link, owner, figures) of a gate not yet passed."""
+    with transaction.atomic():
+        if deliverable.pk:
+            stored = ApqpDeliverable.objects.values_list("gate_id", flat=True).get(
+                pk=deliverable.pk
+            )
+            _check_gate_open(ApqpGate(pk=stored))
+        _check_gate_open(deliverable.gate)
+        created = deliverable.pk is None
+        deliverable.full_clean()
+        deliverable.save()
+        state = evaluate(deliverable)
+        record_event(
+            deliverable.gate.project,
+            "deliverable_added" if created else "deliverable_changed",
+            actor=actor,
+            message=_("%(title)s: %(state)s") % {"title": deliverable.title, "state": state.label},
+            data={"deliverable": deliverable.pk, "state": state.state},
+        )
+    return deliverable
+
+
+def delete_deliverable(deliverable: ApqpDeliverable, *, actor: Any) -> None:
+    with transaction.atomic():
+        _check_gate_open(deliverable.gate)
+        record_event(
+            deliverable.gate.project,
+            "deliverable_removed",
+            actor=actor,
+            message=_("%(title)s removed from %(gate)s")
+            % {"title": deliverable.title, "gate": deliverable.gate},
+        )
+        deliverable.delete()
+
+
+# --- computed status --------------------------------------------------------------------------
+
+
+def _fmea_state(item: ApqpDeliverable) -> Evaluation:
+    fmea = item.fmea
+    if fmea is None:
+        return Evaluation(DeliverableState.MISSING, _("No FMEA linked."))
+    released = (
+        Fmea.objects.filter(number=fmea.number, status=FmeaStatus.RELEASED)
+        .order_by("-revision")
+        .first()
+    )
+    if released is not None:
+        return Evaluation(
+            DeliverableState.DONE,
+            _("%(fmea)s rev %(rev)d released.") % {"fmea": fmea.number, "rev": released.revision},
+        )
+    return Evaluation(
+        DeliverableState.IN_PROGRESS,
+        _("%(fmea)s is %(status)s, not released.")
+        % {"fmea": fmea.number, "status": fmea.get_status_display()},
+    )
+
+
+def _control_plan_state(item: ApqpDeliverable) -> Evaluation:
+    plan = item.control_plan
+    if plan is None:
+        return Evaluation(DeliverableState.MISSING, _("No control plan linked."))
+    live = (
+        ControlPlan.objects.filter(
+            number=plan.number, status=ControlPlanStatus.RELEASED, published_at__isnull=False
+        )
+        .order_by("-revision")
+        .first()
+    )
+    if live is not None:
+        return Evaluation(
+            DeliverableState.DONE,
+            _("%(plan)s rev %(rev)d released and published.")
+            % {"plan": plan.number, "rev": live.revision},
+        )
+    if plan.status == ControlPlanStatus.RELEASED:
+        reason = _("%(plan)s is released but not published to manufacturing.")
+    else:
+        reason = _("%(plan)s is not released.")
+    return Evaluation(DeliverableState.IN_PROGRESS, reason % {"plan": plan.number})
+
+
+def _msa_state(item: ApqpDeliverable) -> Evaluation:
+    study = item.msa_study
+    if study is None:
+        return Evaluation(DeliverableState.MISSING, _("No MSA study linked."))
+    pct, ndc = study.pct_study_var_grr, study.ndc
+    figures = {"pct": pct or 0.0, "ndc": ndc or 0, "max": MSA_MAX_PCT_GRR, "min": MSA_MIN_NDC}
+    if pct is not None and ndc is not None and pct <= MSA_MAX_PCT_GRR and ndc >= MSA_MIN_NDC:
+        return Evaluation(
+            DeliverableState.DONE, _("GRR %(pct).1f %% of study variation, ndc %(ndc)d.") % figures
+        )
+    return Evaluation(
+        DeliverableState.IN_PROGRESS,
+        _(
+            "GRR %(pct).1f %% of study variation and ndc %(ndc)d: "
+            "needs at most %(max)g %% and ndc at least %(min)d."
+        )
+        % figures,
+    )
+
+
+def _chart_state(item: ApqpDeliverable) -> Evaluation:
+    """A capability study read live from its SPC chart (manufacturing's chart page figures):
+    done when at least ``MIN_CAPABILITY_N`` values give min(Cpk, Ppk) ≥ the target."""
+    live = mfg.chart_capability(item.spc_chart_id)
+    if live is None:
+        return Evaluation(DeliverableState.MISSING, _("The linked SPC chart no longer exists."))
+    figures = {
+        "chart": live["name"],
+        "n": live["n"],
+        "min": MIN_CAPABILITY_N,
+        "cpk": live["cpk"] or 0.0,
+        "ppk": live["ppk"] or 0.0,
+        "target": item.cpk_target,
+        "error": live["error"],
+    }
+    if live["cpk"] is None or live["ppk"] is None:
+        reason = {
+            "attribute_chart": _("%(chart)s is an attribute chart: it has no capability."),
+            "no_spec": _("%(chart)s: the characteristic has no specification limits."),
+            "too_few": _("%(chart)s: %(n)d values, too few for a capability figure."),
+        }.get(live["problem"], _("%(chart)s: no capability figure (%(error)s)."))
+        return Evaluation(DeliverableState.IN_PROGRESS, reason % figures)
+    text = _("%(chart)s (live, n = %(n)d): Cpk %(cpk).2f, Ppk %(ppk).2f") % figures
+    if live["n"] < MIN_CAPABILITY_N:
+        return Evaluation(
+            DeliverableState.IN_PROGRESS,
+            text + " — " + _("a preliminary study needs at least %(min)d values.") % figures,
+        )
+    if min(live["cpk"], live["ppk"]) >= item.cpk_target:
+        return Evaluation(DeliverableState.DONE, f"{text} ≥ {item.cpk_target:.2f}.")
+    return Evaluation(DeliverableState.IN_PROGRESS, f"{text} < {item.cpk_target:.2f}.")
+
+
+def _capability_state(item: ApqpDeliverable) -> Evaluation:
+    if item.spc_chart_id is not None:
+        return _chart_state(item)
+    if item.characteristic_id is None:
+        return Evaluation(DeliverableState.MISSING, _("No SPC chart or characteristic linked."))
+    if item.cpk is None:
+        return Evaluation(
+            DeliverableState.IN_PROGRESS,
+            _("No capability figure for %(code)s yet.") % {"code": item.characteristic.code},
+        )
+    figures = {"code": item.characteristic.code, "cpk": item.cpk, "target": item.cpk_target}
+    if item.cpk >= item.cpk_target:
+        return Evaluation(
+            DeliverableState.DONE, _("%(code)s: Cpk %(cpk).2f ≥ %(target).2f (typed).") % figures
+        )
+    return Evaluation(
+        DeliverableState.IN_PROGRESS,
+        _("%(code)s: Cpk %(cpk).2f < %(target).2f (typed).") % figures,
+    )
+
+
+def _programme_state(programme: QualificationProgramme) -> Evaluation:
+    figures = {"number": programme.number, "standard": programme.get_standard_display()}
+    if programme.status != ProgrammeStatus.COMPLETED:
+        figures["status"] = programme.get_status_display()
+        return Evaluation(
+            DeliverableState.IN_PROGRESS,
+            _("Programme %(number)s is %(status)s, not completed.") % figures,
+        )
+    if programme.verdict == Verdict.PASS:
+        return Evaluation(
+            DeliverableState.DONE,
+            _("Programme %(number)s completed: %(standard)s passed.") % figures,
+        )
+    figures["verdict"] = programme.get_verdict_display() or "—"
+    return Evaluation(
+        DeliverableState.IN_PROGRESS,
+        _("Programme %(number)s completed with the verdict %(verdict)s, not a pass.") % figures,
+    )
+
+
+def _certificate_state(item: ApqpDeliverable, cert: Certificate) -> Evaluation:
+    state = certificate_state(cert)
+    project = item.gate.project
+    figures = {"cert": str(cert), "expiry": cert.expiry_date or "—"}
+    if state in ("withdrawn", "expired"):
+        reason = {
+            "withdrawn": _("Certificate %(cert)s is withdrawn."),
+            "expired": _("Certificate %(cert)s expired on %(expiry)s."),
+        }[state]
+        return Evaluation(DeliverableState.IN_PROGRESS, reason % figures)
+    if not any(covers_product(project, m) for m in cert.module_models.all()):
+        figures["product"] = project.product.code if project.product_id else str(project.family)
+        return Evaluation(
+            DeliverableState.IN_PROGRESS,
+            _("Certificate %(cert)s does not cover %(product)s.") % figures,
+        )
+    return Evaluation(
+        DeliverableState.DONE, _("Certificate %(cert)s valid until %(expiry)s.") % figures
+    )
+
+
+def _qualification_state(item: ApqpDeliverable) -> Evaluation:
+    """Done when the linked programme is completed with a pass or the linked certificate is
+    valid (not withdrawn, not expired) and covers the project's module model; in progress
+    when linked but neither; an external report (reference + attachment) when nothing is
+    linked."""
+    found = []
+    if item.programme_id:
+        found.append(_programme_state(item.programme))
+    if item.certificate_id:
+        found.append(_certificate_state(item, item.certificate))
+    if not found:
+        external = _document_state(item)
+        if external.state == DeliverableState.MISSING:
+            return Evaluation(
+                DeliverableState.MISSING,
+                _("No qualification programme, certificate or external report linked."),
+            )
+        return Evaluation(
+            external.state, _("External report: %(reason)s") % {"reason": external.reason}
+        )
+    done = [e for e in found if e.state == DeliverableState.DONE]
+    state = DeliverableState.DONE if done else DeliverableState.IN_PROGRESS
+    return Evaluation(state, " ".join(e.reason for e in (done or found)))
+
+
+def _document_state(item: ApqpDeliverable) -> Evaluation:
+    if not item.reference:
+        return Evaluation(DeliverableState.MISSING, _("No reference given."))
+    if item.kind == D.PPAP:
+        if item.accepted_on is None:
+            return Evaluation(
+                DeliverableState.IN_PROGRESS,
+                _("%(ref)s submitted, not yet approved by the customer.") % {"ref": item.reference},
+            )
+        return Evaluation(
+            DeliverableState.DONE,
+            _("%(ref)s approved on %(date)s.") % {"ref": item.reference, "date": item.accepted_on},
+        )
+    if not attachments_for(item).exists():
+        return Evaluation(
+            DeliverableState.IN_PROGRESS,
+            _("%(ref)s named but no document attached.") % {"ref": item.reference},
+        )
+    return Evaluation(DeliverableState.DONE, _("%(ref)s attached.") % {"ref": item.reference})
+
+
+def evaluate(item: ApqpDeliverable) -> Evaluation:
+    """The deliverable's state computed from the record it links (see docs/apqp.md)."""
+    if item.kind in (D.DFMEA, D.PFMEA):
+        return _fmea_state(item)
+    if item.kind == D.CONTROL_PLAN:
+        return _control_plan_state(item)
+    if item.kind == D.MSA:
+        return _msa_state(item)
+    if item.kind == D.CAPABILITY:
+        return _capability_state(item)
+    if item.kind == D.QUALIFICATION:
+        return _qualification_state(item)
+    return _document_state(item)
+
+
+def gate_deliverables(gate: ApqpGate) -> list[tuple[ApqpDeliverable, Evaluation]]:
+    items = gate.deliverables.select_related(
+        "fmea", "control_plan", "msa_study", "characteristic", "owner", "programme",
+        "certificate", "gate__project__product",
+    ).order_by("pk")  # fmt: skip
+    return [(item, evaluate(item)) for item in items]
+
+
+def not_done(gate: ApqpGate) -> list[tuple[ApqpDeliverable, Evaluation]]:
+    """Required deliverables of the gate that are not done."""
+    return [(d, e) for d, e in gate_deliverables(gate) if d.required and e.state != "done"]
+
+
+def _names(rows: list[tuple[ApqpDeliverable, Evaluation]]) -> str:
+    return "; ".join(f"{d.title} ({e.reason})" for d, e in rows)
+
+
+def review_gate(
+    gate: ApqpGate,
+    *,
+    actor: Any,
+    decision: str,
+    password: str,
+    reason: str,
+    comments: str = "",
+    conditions: str = "",
+    conditions_due: date | None = None,
+) -> GateReview:
+    """Decide a gate, e-signed by ``actor``. A pass needs every required deliverable done;
+    a conditional pass needs each of them at least started (linked) and the conditions with
+    a due date; a fail needs comments. The previous gate must have passed (or passed with
+    conditions). Raises ValidationError naming the problem; nothing is saved then."""
+    if decision not in GateDecision.values:
+        raise ValidationError({"decision": _("Unknown decision %(value)s.") % {"value": decision}})
+    with transaction.atomic():
+        gate = ApqpGate.objects.select_for_update().select_related("project").get(pk=gate.pk)
+        project = gate.project
+        if project.status != ProjectStatus.ACTIVE:
+            raise ValidationError(
+                _("%(project)s is %(status)s.")
+                % {"project": project.number, "status": project.get_status_display()}
+            )
+        if gate.status == GateStatus.PASSED:
+            raise ValidationError(_("Gate %(gate)s has already passed.") % {"gate": gate})
+        previous = project.gates.filter(sequence=gate.sequence - 1).first()
+        if previous is not None and previous.status not in GATE_CLEARED:
+            raise ValidationError(
+                _("Gate %(gate)s cannot be reviewed before gate %(previous)s has passed.")
+                % {"gate": gate.sequence, "previous": previous}
+            )
+        rows = gate_deliverables(gate)
+        open_rows = [(d, e) for d, e in rows if d.required and e.state != "done"]
+        errors: dict[str, Any] = {}
+        if decision == GateDecision.PASS and open_rows:
+            raise ValidationError(
+                _("Gate %(gate)s cannot pass with deliverables missing: %(missing)s")
+                % {"gate": gate, "missing": _names(open_rows)},
+                code="deliverables_missing",
+            )
+        if decision == GateDecision.CONDITIONAL:
+            absent = [(d, e) for d, e in open_rows if e.state == DeliverableState.MISSING]
+            if absent:
+                raise ValidationError(
+                    _("Gate %(gate)s cannot pass, even with conditions, with deliverables "
+                      "missing: %(missing)s") % {"gate": gate, "missing": _names(absent)},
+                    code="deliverables_missing",
+                )  # fmt: skip
+            if not conditions.strip():
+                errors["conditions"] = _("A conditional pass states its conditions.")
+            if conditions_due is None:
+                errors["conditions_due"] = _("A conditional pass needs a due date.")
+        if decision == GateDecision.FAIL and not comments.strip():
+            errors["comments"] = _("Say why the gate failed.")
+        if errors:
+            raise ValidationError(errors)
+        review = GateReview.objects.create(
+            gate=gate,
+            decision=decision,
+            comments=comments,
+            conditions=conditions,
+            conditions_due=conditions_due,
+            deliverables=[
+                {"id": d.pk, "title": d.title, "kind": d.kind, "state": e.state, "reason": e.reason}
+                for d, e in rows
+            ],
+            reviewed_by=actor,
+        )
+        meaning = "rejected" if decision == GateDecision.FAIL else "approved"
+        try:
+            review.signature = sign(
+                review,
+                user=actor,
+                password=password,
+                meaning=meaning,
+                reason=reason,
+                action=f"gate_{decision}",
+            )
+        except SignatureError as exc:
+            field = "reason" if exc.code == "signature_reason" else "password"
+            raise ValidationError({field: str(exc.message)}, code=exc.code) from exc
+        review.save(update_fields=["signature"])
+        gate.status = {
+            GateDecision.PASS: GateStatus.PASSED,
+            GateDecision.CONDITIONAL: GateStatus.CONDITIONAL,
+            GateDecision.FAIL: GateStatus.FAILED,
+        }[GateDecision(decision)]
+        gate.decided_at = timezone.now()
+        gate.save(update_fields=["status", "decided_at"])
+        message = _("Gate %(gate)s: %(decision)s") % {
+            "gate": gate,
+            "decision": review.get_decision_display(),
+        }
+        record_event(gate, "reviewed", actor=actor, message=message, data={"review": review.pk})
+        record_event(project, "gate_reviewed", actor=actor, message=message)
+        if gate.phase == PHASE_ORDER[-1] and gate.status == GateStatus.PASSED:
+            project.status = ProjectStatus.LAUNCHED
+            project.save(update_fields=["status"])
+            record_event(project, "launched", actor=actor, message=_("Launched"))
+    return review
+
+
+def project_timeline(project: ApqpProject) -> list[dict[str, Any]]:
+    """Each gate with its deliverables and their computed states, for the overview."""
+    out = []
+    for gate in project.gates.order_by("sequence"):
+        rows = gate_deliverables(gate)
+        done = sum(1 for _d, e in rows if e.state == DeliverableState.DONE)
+        out.append(
+            {
+                "gate": gate,
+                "rows": rows,
+                "done": done,
+                "total": len(rows),
+                "review": gate.reviews.select_related("reviewed_by").first(),
+                "blocking": [d for d, e in rows if d.required and e.state != "done"],
+            }
+        )
+    return out
+
+
+# --- engineering changes that touch the project's qualification ------------------------------
+
+#: change states whose impact rows still stand (assessed, not closed or rejected)
+OPEN_CHANGES = (ChangeStatus.ASSESSMENT, ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED)
+
+
+def change_warnings(project: ApqpProject, user: Any = None) -> list[dict[str, Any]]:
+    """Open engineering changes whose impact assessment lists a certificate or qualification
+    programme behind the project's qualification deliverables: the certificates and
+    programmes the deliverables link, and those of the project's module model (a certificate
+    covering it, a programme qualifying it). Only changes ``user`` may see (when given).
+    ``[{change, impact, deliverables: [ApqpDeliverable]}]``, one per impact row."""
+    items = list(
+        ApqpDeliverable.objects.filter(gate__project=project, kind=D.QUALIFICATION).order_by(
+            "gate__sequence", "pk"
+        )
+    )
+    if not items:
+        return []
+    certs = {d.certificate_id for d in items if d.certificate_id}
+    programmes = {d.programme_id for d in items if d.programme_id}
+    model_certs: set[int] = set()
+    model_programmes: set[int] = set()
+    if project.product_id:
+        model_certs = set(
+            Certificate.objects.filter(module_models=project.product_id).values_list(
+                "pk", flat=True
+            )
+        )
+        model_programmes = set(
+            QualificationProgramme.objects.filter(module_model=project.product_id).values_list(
+                "pk", flat=True
+            )
+        )
+    impacts = ChangeImpact.objects if user is None else ChangeImpact.objects.for_user(user, "view")
+    rows = (
+        impacts.filter(change__status__in=OPEN_CHANGES)
+        .filter(
+            Q(area=ImpactArea.CERTIFICATE, object_id__in=certs | model_certs)
+            | Q(area=ImpactArea.PROGRAMME, object_id__in=programmes | model_programmes)
+        )
+        .select_related("change")
+        .order_by("change__number", "area", "reference")
+    )
+    out = []
+    for impact in rows:
+        linked = certs if impact.area == ImpactArea.CERTIFICATE else programmes
+        field = "certificate_id" if impact.area == ImpactArea.CERTIFICATE else "programme_id"
+        hit = [d for d in items if getattr(d, field) == impact.object_id]
+        out.append(
+            {
+                "change": impact.change,
+                "impact": impact,
+                # a model-wide certificate or programme: every qualification deliverable
+                "deliverables": hit if impact.object_id in linked else items,
+            }
+        )
+    return out

@@ -1,0 +1,243 @@
+"""UI of APQP projects: list / detail (the gate timeline) / create / edit of projects, the
+deliverables (linked to their records), gates and signed gate reviews (read-only: reviews are
+made on the gate-review page of ``views_apqp``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qdm.core.filtersets import ScopedFilterSet
+from qdm.core.models import Site
+from qdm.core.tables import BaseTable
+from qdm.core.views.generic import ModelUI
+from qdm.design.models import ApqpDeliverable, ApqpGate, ApqpProject, GateReview
+from qdm.design.models.apqp import (
+    ApqpPhase,
+    DeliverableKind,
+    GateDecision,
+    GateStatus,
+    ProjectStatus,
+)
+from qdm.design.services.apqp import (
+    change_warnings,
+    create_project,
+    evaluate,
+    gate_deliverables,
+    project_timeline,
+    save_deliverable,
+    update_project,
+)
+from qdm.manufacturing import selectors as mfg
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+# --- tables and filters ----------------------------------------------------------------------
+
+
+class ApqpProjectTable(BaseTable):
+    number = tables.Column(linkify=True)
+    current = tables.Column(_("Current gate"), empty_values=(), orderable=False)
+
+    class Meta(BaseTable.Meta):
+        model = ApqpProject
+        fields = (
+            "number", "title", "product", "family", "customer", "site", "status",
+            "start_date", "launch_date",
+        )  # fmt: skip
+
+    def render_current(self, record: ApqpProject) -> Any:
+        gate = record.current_gate
+        return gate.get_phase_display() if gate else "—"
+
+
+class ApqpGateTable(BaseTable):
+    phase = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = ApqpGate
+        fields = ("project", "sequence", "phase", "planned_date", "status", "decided_at")
+
+
+class ApqpDeliverableTable(BaseTable):
+    title = tables.Column(linkify=True)
+    state = tables.Column(_("Status"), empty_values=(), orderable=False)
+
+    class Meta(BaseTable.Meta):
+        model = ApqpDeliverable
+        fields = ("gate", "kind", "title", "required", "owner", "due_date", "state")
+
+    def render_state(self, record: ApqpDeliverable) -> str:
+        return evaluate(record).label
+
+    def value_state(self, record: ApqpDeliverable) -> str:
+        return evaluate(record).state
+
+
+class GateReviewTable(BaseTable):
+    decision = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = GateReview
+        fields = ("gate", "decision", "reviewed_by", "reviewed_at", "conditions_due")
+
+
+class ApqpProjectFilterSet(ScopedFilterSet):
+    search_fields = ("number", "title", "team")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = ApqpProject
+        fields = ["site", "status", "product", "family", "customer"]
+
+
+class ApqpGateFilterSet(ScopedFilterSet):
+    search_fields = ("project__number", "project__title")
+    phase = django_filters.ChoiceFilter(choices=ApqpPhase.choices, label=_("Phase"))
+    status = django_filters.ChoiceFilter(choices=GateStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = ApqpGate
+        fields = ["project", "phase", "status"]
+
+
+class ApqpDeliverableFilterSet(ScopedFilterSet):
+    search_fields = ("title", "reference", "gate__project__number")
+    kind = django_filters.ChoiceFilter(choices=DeliverableKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = ApqpDeliverable
+        fields = ["gate__project", "kind", "required"]
+
+
+class GateReviewFilterSet(ScopedFilterSet):
+    search_fields = ("gate__project__number", "comments", "conditions")
+    decision = django_filters.ChoiceFilter(choices=GateDecision.choices, label=_("Decision"))
+
+    class Meta:
+        model = GateReview
+        fields = ["decision"]
+
+
+# --- forms and savers --------------------------------------------------------------------------
+
+
+class ApqpProjectForm(forms.ModelForm):
+    class Meta:
+        model = ApqpProject
+        fields = [
+            "title", "product", "family", "customer", "site", "leader", "team",
+            "start_date", "launch_date",
+        ]  # fmt: skip
+        widgets = {
+            "team": forms.Textarea(attrs={"rows": 3}),
+            "start_date": DATE,
+            "launch_date": DATE,
+        }
+
+
+class ApqpDeliverableForm(forms.ModelForm):
+    class Meta:
+        model = ApqpDeliverable
+        fields = [
+            "gate", "kind", "title", "required", "owner", "due_date", "fmea", "control_plan",
+            "msa_study", "spc_chart", "characteristic", "cpk", "cpk_target", "programme",
+            "certificate", "reference", "accepted_on", "remarks",
+        ]  # fmt: skip
+        widgets = {
+            "due_date": DATE,
+            "accepted_on": DATE,
+            "remarks": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+def save_project(form: Any, user: Any) -> ApqpProject:
+    if form.instance.pk:
+        return update_project(form.instance, actor=user, **form.cleaned_data)
+    return create_project(actor=user, **form.cleaned_data)
+
+
+def save_deliverable_form(form: Any, user: Any) -> ApqpDeliverable:
+    return save_deliverable(form.save(commit=False), actor=user)
+
+
+def project_context(obj: ApqpProject, user: Any) -> dict[str, Any]:
+    return {
+        "timeline": project_timeline(obj),
+        "change_warnings": change_warnings(obj, user),
+        "can_review": obj.status == ProjectStatus.ACTIVE
+        and user.has_perm("design.change_apqpgate", obj.gates.first()),
+        "can_add_deliverable": obj.status == ProjectStatus.ACTIVE
+        and user.has_perm("design.add_apqpdeliverable"),
+    }
+
+
+def gate_context(obj: ApqpGate, user: Any) -> dict[str, Any]:
+    return {
+        "rows": gate_deliverables(obj),
+        "reviews": obj.reviews.select_related("reviewed_by", "signature"),
+        "can_review": obj.project.status == ProjectStatus.ACTIVE
+        and obj.status != GateStatus.PASSED
+        and user.has_perm("design.change_apqpgate", obj),
+    }
+
+
+def deliverable_context(obj: ApqpDeliverable, user: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"evaluation": evaluate(obj), "capability": None}
+    if obj.spc_chart_id:
+        context["capability"] = mfg.chart_capability(obj.spc_chart_id, user)
+    if obj.kind == DeliverableKind.QUALIFICATION:
+        context["change_warnings"] = [
+            w for w in change_warnings(obj.gate.project, user) if obj in w["deliverables"]
+        ]
+    return context
+
+
+APQP_UIS = [
+    ModelUI(
+        ApqpProject,
+        ApqpProjectTable,
+        ApqpProjectFilterSet,
+        ApqpProjectForm,
+        saver=save_project,
+        detail_template="design/apqp/project_detail.html",
+        extra_context=project_context,
+    ),
+    ModelUI(
+        ApqpGate,
+        ApqpGateTable,
+        ApqpGateFilterSet,
+        detail_template="design/apqp/gate_detail.html",
+        extra_context=gate_context,
+    ),
+    ModelUI(
+        ApqpDeliverable,
+        ApqpDeliverableTable,
+        ApqpDeliverableFilterSet,
+        ApqpDeliverableForm,
+        saver=save_deliverable_form,
+        detail_template="design/apqp/deliverable_detail.html",
+        extra_context=deliverable_context,
+    ),
+    ModelUI(
+        GateReview,
+        GateReviewTable,
+        GateReviewFilterSet,
+        detail_fields=(
+            "gate",
+            "decision",
+            "comments",
+            "conditions",
+            "conditions_due",
+            "signature",
+            "reviewed_by",
+            "reviewed_at",
+        ),
+    ),
+]
