@@ -41,3 +41,5 @@ def test_demo_builds_realistic_carbon_data_and_is_idempotent() -> None:
     assert 350 <= topcon_cn.per_kwp_kg <= 450
     topcon_vn = ProductFootprint.objects.get(module_model__code="SRM-N410-72", site__code="VN1")
     assert topcon_vn.per_kwp_kg < topcon_cn.per_kwp_kg  # module assembly on a cleaner grid
+    # a demo carbon target per module base for this year, once
+    assert first["targets"] == len(module_sites) and again["targets"] == 0

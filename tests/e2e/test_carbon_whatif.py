@@ -88,3 +88,42 @@ def test_what_if_updates_before_committing(login, page, world: World, browser_er
     expect(page.locator("body")).to_contain_text("Breakdown by step")
     errors = [m for m in browser_errors.messages if not FAVICON_404.search(m)]
     assert errors == []
+
+
+def test_what_if_switching_the_polysilicon_supplier(
+    login, page, world: World, browser_errors
+) -> None:
+    """Choosing SUP X's verified low-carbon polysilicon lowers the shown footprint by exactly
+    what the service computes (bought poly instead of MG-Si + Siemens on the grid), nothing
+    is saved by looking, and saving stores the supplier factor in the inputs."""
+    from qdm.carbon.services.footprints import what_if
+
+    Grant.objects.create(
+        user=world.user("eng_a"), role=Group.objects.get(name="carbon_analyst"), site=world.site_a
+    )
+    lib = b.library()
+    model, mats = b.module_model(), b.materials()
+    sf = b.supplier_factor(world, mats["POLY-N-DENSE"], 14.5)
+    expected = what_if(model, world.site_a, lib, supplier_factors=[sf])
+    login("eng_a")
+    page.goto("/carbon/what-if/")
+    page.select_option("#wi-model", str(model.pk))
+    page.select_option("#wi-site", str(world.site_a.pk))
+    base = page.locator("#wi-base")
+    new = page.get_by_test_id("whatif-new")
+    expect(base).to_have_text(f"{expected['base']['per_kwp']:,.1f}")
+    page.select_option("#wi-supplier", str(sf.pk))
+    expect(new).to_have_text(f"{expected['new']['per_kwp']:,.1f}")
+    expect(page.locator("#wi-delta")).to_have_text(f"{expected['delta_per_kwp']:,.1f}")
+    poly_row = page.locator("#wi-table tbody tr", has_text="polysilicon").first
+    expect(poly_row.locator("td").nth(2)).to_have_text(
+        f"{expected['new']['by_flow']['polysilicon']:,.2f}"
+    )
+    assert not ProductFootprint.objects.exists()
+    with page.expect_navigation():
+        page.click("#wi-save")
+    footprint = ProductFootprint.objects.get()
+    assert footprint.inputs["supplier_factors"][0]["id"] == sf.pk
+    assert footprint.per_kwp_kg == pytest.approx(expected["new"]["per_kwp"])
+    errors = [m for m in browser_errors.messages if not FAVICON_404.search(m)]
+    assert errors == []

@@ -13,6 +13,8 @@ from qdm.carbon import filtersets as fs
 from qdm.carbon.models import (
     ActivityRecord,
     CarbonDeclaration,
+    CarbonTarget,
+    EcsTableVersion,
     EmissionFactor,
     FactorLibrary,
     ProductFootprint,
@@ -96,6 +98,21 @@ class CarbonDeclarationSerializer(StrictModelSerializer):
         ]  # fmt: skip
 
 
+class EcsTableVersionSerializer(StrictModelSerializer):
+    class Meta:
+        model = EcsTableVersion
+        fields = [
+            "id", "version", "library", "official", "source", "table", "file_name",
+            "file_sha256", "loaded_at",
+        ]  # fmt: skip
+
+
+class CarbonTargetSerializer(CleanedSerializer):
+    class Meta:
+        model = CarbonTarget
+        fields = ["id", "site", "year", "kg_per_kwp", "notes"]
+
+
 ROUTES = [
     (
         "carbon/libraries",
@@ -132,4 +149,15 @@ ROUTES = [
             read_only=True,
         ),
     ),
+    (
+        "carbon/ecs-tables",
+        viewset(
+            EcsTableVersion,
+            EcsTableVersionSerializer,
+            fs.EcsTableVersionFilterSet,
+            ("version",),
+            read_only=True,
+        ),
+    ),
+    ("carbon/targets", viewset(CarbonTarget, CarbonTargetSerializer, fs.CarbonTargetFilterSet)),
 ]

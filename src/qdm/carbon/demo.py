@@ -16,6 +16,7 @@ from typing import Any
 from qdm.carbon.models import (
     ActivityRecord,
     CarbonDeclaration,
+    CarbonTarget,
     EmissionFactor,
     FactorLibrary,
     ProductFootprint,
@@ -155,6 +156,27 @@ def activity(ctx: Any, today: dt.date) -> int:
     return count
 
 
+def demo_targets(ctx: Any, year: int) -> int:
+    """A target per module base for ``year``: 10 % below the site's own-stage energy per kWp
+    (STAGE_KWH_PER_KWP) at the country's grid factor — a demo target, not a published one."""
+    grid = {country: value for country, value, _src in ELECTRICITY}
+    made = 0
+    for site in ctx.sites.values():
+        if "module" not in site.stages or site.country not in grid:
+            continue
+        kwh = sum(STAGE_KWH_PER_KWP.get(s, 0.0) for s in site.stages)
+        _obj, created = CarbonTarget.objects.get_or_create(
+            site=site,
+            year=year,
+            defaults={
+                "kg_per_kwp": round(0.9 * kwh * grid[site.country], 1),
+                "notes": "demo target: −10 % of own-stage energy × grid factor",
+            },
+        )
+        made += created
+    return made
+
+
 def build(ctx: Any) -> dict[str, int]:
     group = libraries()
     admin = ctx.users.get("carbon") or ctx.users.get("admin")
@@ -185,6 +207,7 @@ def build(ctx: Any) -> dict[str, int]:
             ).exists():
                 compute_product_footprint(model, site, group, actor=admin)
                 footprints += 1
+    targets = demo_targets(ctx, dt.date.today().year)
     declared = 0
     shipments = Unit.objects.filter(kind="shipment").order_by("-produced_at")[:12]
     for shipment in shipments:
@@ -192,6 +215,12 @@ def build(ctx: Any) -> dict[str, int]:
             declare(shipment, group, actor=admin)
             declared += 1
     ctx.log.append(
-        f"carbon: {rows} activity rows, {footprints} footprints, {declared} shipment declarations"
+        f"carbon: {rows} activity rows, {footprints} footprints, {declared} shipment declarations,"
+        f" {targets} targets"
     )
-    return {"activity": rows, "footprints": footprints, "declarations": declared}
+    return {
+        "activity": rows,
+        "footprints": footprints,
+        "declarations": declared,
+        "targets": targets,
+    }

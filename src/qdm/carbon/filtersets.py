@@ -5,6 +5,8 @@ from qdm.carbon.choices import ActivityKind, DataQuality, FactorCategory
 from qdm.carbon.models import (
     ActivityRecord,
     CarbonDeclaration,
+    CarbonTarget,
+    EcsTableVersion,
     EmissionFactor,
     FactorLibrary,
     ProductFootprint,
@@ -65,3 +67,20 @@ class CarbonDeclarationFilterSet(ScopedFilterSet):
     class Meta:
         model = CarbonDeclaration
         fields = ["data_quality", "library"]
+
+
+class EcsTableVersionFilterSet(ScopedFilterSet):
+    search_fields = ("version", "source")
+
+    class Meta:
+        model = EcsTableVersion
+        fields = ["official"]
+
+
+class CarbonTargetFilterSet(ScopedFilterSet):
+    search_fields = ("notes",)
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+
+    class Meta:
+        model = CarbonTarget
+        fields = ["year"]

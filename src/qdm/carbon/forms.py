@@ -1,6 +1,12 @@
 from django import forms
 
-from qdm.carbon.models import ActivityRecord, EmissionFactor, FactorLibrary, SupplierFactor
+from qdm.carbon.models import (
+    ActivityRecord,
+    CarbonTarget,
+    EmissionFactor,
+    FactorLibrary,
+    SupplierFactor,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -36,3 +42,9 @@ class ActivityRecordForm(forms.ModelForm):
         model = ActivityRecord
         fields = ["site", "month", "kind", "key", "quantity", "unit", "certificate_scheme", "notes"]
         widgets = {"month": DATE}
+
+
+class CarbonTargetForm(forms.ModelForm):
+    class Meta:
+        model = CarbonTarget
+        fields = ["site", "year", "kg_per_kwp", "notes"]

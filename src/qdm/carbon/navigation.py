@@ -28,5 +28,8 @@ menu = Menu(
         ),
         MenuItem(_("What-if"), "carbon:whatif", "carbon.view_productfootprint"),
         MenuItem(_("Corporate inventory"), "carbon:inventory", "carbon.view_activityrecord"),
+        MenuItem(_("ECS tables"), "carbon:ecstableversion_list", "carbon.view_ecstableversion"),
+        MenuItem(_("Carbon targets"), "carbon:carbontarget_list", "carbon.view_carbontarget"),
+        MenuItem(_("Target trend"), "carbon:target_trend", "carbon.view_carbontarget"),
     ],
 )

@@ -3,6 +3,8 @@ import django_tables2 as tables
 from qdm.carbon.models import (
     ActivityRecord,
     CarbonDeclaration,
+    CarbonTarget,
+    EcsTableVersion,
     EmissionFactor,
     FactorLibrary,
     ProductFootprint,
@@ -82,3 +84,19 @@ class CarbonDeclarationTable(BaseTable):
 
     def render_per_module_kg(self, value: float) -> str:
         return f"{value:,.1f}"
+
+
+class EcsTableVersionTable(BaseTable):
+    version = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = EcsTableVersion
+        fields = ("version", "library", "official", "source", "file_name", "loaded_at")
+
+
+class CarbonTargetTable(BaseTable):
+    site = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = CarbonTarget
+        fields = ("site", "year", "kg_per_kwp", "notes")

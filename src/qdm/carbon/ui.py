@@ -4,12 +4,14 @@ from qdm.carbon import tables as t
 from qdm.carbon.models import (
     ActivityRecord,
     CarbonDeclaration,
+    CarbonTarget,
+    EcsTableVersion,
     EmissionFactor,
     FactorLibrary,
     ProductFootprint,
     SupplierFactor,
 )
-from qdm.carbon.views import footprint_context
+from qdm.carbon.views import ecs_table_context, footprint_context
 from qdm.core.views.generic import ModelUI
 
 MODEL_UIS = [
@@ -36,4 +38,22 @@ MODEL_UIS = [
         fs.CarbonDeclarationFilterSet,
         detail_template="carbon/declaration_detail.html",
     ),
+    ModelUI(
+        EcsTableVersion,
+        t.EcsTableVersionTable,
+        fs.EcsTableVersionFilterSet,
+        detail_fields=(
+            "version",
+            "library",
+            "official",
+            "source",
+            "file_name",
+            "file_sha256",
+            "loaded_at",
+            "loaded_by",
+        ),
+        detail_template="carbon/ecs_table_detail.html",
+        extra_context=ecs_table_context,
+    ),
+    ModelUI(CarbonTarget, t.CarbonTargetTable, fs.CarbonTargetFilterSet, f.CarbonTargetForm),
 ]

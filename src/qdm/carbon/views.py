@@ -18,11 +18,17 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
-from qdm.carbon.models import CarbonDeclaration, FactorLibrary, ProductFootprint
-from qdm.carbon.services import declarations
+from qdm.carbon.models import (
+    CarbonDeclaration,
+    EcsTableVersion,
+    FactorLibrary,
+    ProductFootprint,
+    SupplierFactor,
+)
+from qdm.carbon.services import declarations, ecs
 from qdm.carbon.services.activity import ImportFailed, import_activity, sites_for
 from qdm.carbon.services.factors import load_library
-from qdm.carbon.services.footprints import compute_product_footprint, what_if
+from qdm.carbon.services.footprints import CATEGORY_FLOW, compute_product_footprint, what_if
 from qdm.carbon.services.inventory import inventory
 from qdm.core.models import Site
 from qdm.core.views.generic import get_scoped_object
@@ -78,7 +84,33 @@ def what_if_options(request: HttpRequest) -> dict[str, Any]:
     grid = _float(request, "grid_si", _("Electricity of the silicon chain (kg CO₂e/kWh)"))
     if grid is not None:
         options["electricity"] = {"electricity si": grid}
+    chosen = [v for v in request.GET.getlist("supplier_factor") if v.strip()]
+    if chosen:
+        visible = SupplierFactor.objects.for_user(request.user, "view").select_related(
+            "supplier", "material__category"
+        )
+        factors = []
+        for raw in chosen:
+            sf = visible.filter(pk=raw).first() if raw.isdigit() else None
+            if sf is None:
+                raise ValidationError(
+                    _("Supplier factor %(id)s: no such factor in your scope.") % {"id": raw}
+                )
+            factors.append(sf)
+        options["supplier_factors"] = factors
     return options
+
+
+def switchable_factors(user: Any) -> list[SupplierFactor]:
+    """Verified supplier factors, valid today, of materials in the module chain."""
+    today = dt.date.today()
+    rows = (
+        SupplierFactor.objects.for_user(user, "view")
+        .filter(verified=True, valid_from__lte=today, material__category__code__in=CATEGORY_FLOW)
+        .select_related("supplier", "material__category")
+        .order_by("material__code", "supplier__code")
+    )
+    return [sf for sf in rows if not sf.valid_until or sf.valid_until >= today]
 
 
 class WhatIfView(LoginRequiredMixin, View):
@@ -91,6 +123,7 @@ class WhatIfView(LoginRequiredMixin, View):
                 "models": ModuleModel.objects.for_user(request.user).order_by("code"),
                 "sites": Site.objects.for_user(request.user).order_by("code"),
                 "masses": pcf.MODULE_MASS_KG_M2,
+                "supplier_factors": switchable_factors(request.user),
                 "can_save": request.user.has_perm("carbon.add_productfootprint"),
             },
         )
@@ -227,7 +260,72 @@ class DeclarationExportView(LoginRequiredMixin, View):
 
 
 def footprint_context(obj: ProductFootprint, user: Any) -> dict[str, Any]:
-    return {"inputs_json": json.dumps(obj.inputs, indent=1, ensure_ascii=False)}
+    """The inputs, and the newest footprint of the other method (ISO 14067 beside ECS)."""
+    other = "ecs" if obj.method == "iso14067" else "iso14067"
+    beside = ecs.latest(obj.module_model_id, obj.site_id, other)
+    if (
+        beside is not None
+        and not ProductFootprint.objects.for_user(user, "view").filter(pk=beside.pk).exists()
+    ):
+        beside = None
+    return {
+        "inputs_json": json.dumps(obj.inputs, indent=1, ensure_ascii=False),
+        "iso": obj if obj.method == "iso14067" else beside,
+        "ecs": obj if obj.method == "ecs" else beside,
+    }
+
+
+def ecs_table_context(obj: EcsTableVersion, user: Any) -> dict[str, Any]:
+    table = obj.as_table()
+    return {
+        "table": table,
+        "rows": [
+            (c, table.units[c], k, v, table.losses.get(c, 1.0))
+            for (c, k), v in sorted(table.gwp.items())
+        ],
+        "models": ModuleModel.objects.for_user(user).order_by("code"),
+        "sites": sites_for(user, "carbon.add_productfootprint"),
+        "footprints": ProductFootprint.objects.for_user(user, "view")
+        .filter(method="ecs", method_version=obj.version)
+        .select_related("module_model", "site")
+        .order_by("-computed_at")[:50],
+    }
+
+
+class ModelCarbonView(LoginRequiredMixin, View):
+    """The carbon page of a module model: per module base, the newest ISO 14067 footprint
+    and the newest ECS score side by side."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _need(request, "carbon.view_productfootprint")
+        model = get_scoped_object(ModuleModel, request.user, "view", pk)
+        rows: dict[str, dict[str, Any]] = {}
+        visible = ProductFootprint.objects.for_user(request.user, "view").filter(module_model=model)
+        for fp in visible.select_related("site", "library").order_by("computed_at", "pk"):
+            rows.setdefault(fp.site.code, {"site": fp.site})[fp.method] = fp  # newest wins
+        return render(
+            request,
+            "carbon/model_carbon.html",
+            {"model": model, "rows": [rows[k] for k in sorted(rows)]},
+        )
+
+
+class EcsComputeView(LoginRequiredMixin, View):
+    """POST ``table``, ``model``, ``site``: score the model with the table and store it."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        _need(request, "carbon.add_productfootprint")
+        tv = get_scoped_object(EcsTableVersion, request.user, "view", request.POST.get("table"))
+        model, site = _model_site(request, request.POST)
+        if site not in sites_for(request.user, "carbon.add_productfootprint"):
+            raise Http404
+        try:
+            fp = ecs.compute_ecs_footprint(model, site, tv, actor=request.user)
+        except (ValidationError, pcf.PcfError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return HttpResponseRedirect(tv.get_absolute_url())
+        messages.success(request, _("ECS footprint saved."))
+        return HttpResponseRedirect(fp.get_absolute_url())
 
 
 urlpatterns = [
@@ -237,6 +335,8 @@ urlpatterns = [
     path("inventory/", InventoryView.as_view(), name="inventory"),
     path("activity-records/import/", ActivityImportView.as_view(), name="activity_import"),
     path("declare/", DeclareView.as_view(), name="declare"),
+    path("ecs/compute/", EcsComputeView.as_view(), name="ecs_compute"),
+    path("models/<int:pk>/", ModelCarbonView.as_view(), name="model_carbon"),
     path(
         "carbon-declarations/<int:pk>/export.<str:fmt>",
         DeclarationExportView.as_view(),

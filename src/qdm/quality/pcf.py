@@ -375,6 +375,7 @@ def reference_chain(
     yields: Mapping[str, float] | None = None,
     module_yield: float = MODULE_YIELD,
     energy: Mapping[str, float] | None = None,
+    purchased_poly: bool = False,
 ) -> SupplyChain:
     """A c-Si module chain MG-Si → poly → ingot → wafer → cell → module with the
     intensities of pv-reference §6.5. ``grids`` maps a step (mgsi … module) to the
@@ -382,7 +383,11 @@ def reference_chain(
     at the same grid intensity (conservative screening, as the reference's worked example
     counts the whole ≈400 kWh/kWp Si-chain energy). ``materials`` overrides kg per m²
     (thinner glass, less silver); ``energy`` overrides kWh per kg Si of a step.
-    Product units: Si steps in kg of Si, the module in pieces."""
+    Product units: Si steps in kg of Si, the module in pieces. ``purchased_poly``: the
+    polysilicon is bought with a supplier's cradle-to-gate factor (flow ``polysilicon``,
+    kg) instead of being made from MG-Si with grid electricity; the poly step then has no
+    input and its only flow is 1 kg of ``polysilicon`` per kg (losses downstream still
+    propagate to it)."""
     grids = dict(grids or {})
     sites = dict(sites or {})
     masses = {**MODULE_MASS_KG_M2, **(materials or {})}
@@ -406,6 +411,9 @@ def reference_chain(
         step_flows: dict[str, Amount] = {elec(name): (kwh[name], "kWh")}
         if name == "mgsi":
             step_flows["silicon process"] = (1.0, "kg")
+        if name == "poly" and purchased_poly:
+            flows["polysilicon"] = "kg"
+            inputs, step_flows = {}, {"polysilicon": (1.0, "kg")}
         steps.append(
             Step(
                 name=name,
@@ -567,11 +575,13 @@ def ecs_score(
             )
         g = 0.0
         for country, share in shares.items():
-            if (component, country) not in table.gwp:
+            # a country the table does not list takes its "any other country" column (*)
+            key = (component, country) if (component, country) in table.gwp else (component, "*")
+            if key not in table.gwp:
                 raise PcfError(
                     f"ECS {table.version} has no coefficient for {component!r} made in {country!r}."
                 )
-            g += table.gwp[(component, country)] * share
+            g += table.gwp[key] * share
         by_component[component] = g * q * table.losses.get(component, 1.0)
     missing = sorted(set(table.units) - set(quantities))
     if missing:

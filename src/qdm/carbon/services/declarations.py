@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from qdm.carbon.choices import FootprintMethod
 from qdm.carbon.models import CarbonDeclaration, FactorLibrary
-from qdm.carbon.services import genealogy
+from qdm.carbon.services import ecs, genealogy
 from qdm.carbon.services.factors import load_library
 from qdm.core.services.audit import record_event
 from qdm.data.models import Unit
@@ -53,6 +53,8 @@ def declare(
                 "primary_kg": fp.primary_kg,
                 "purchased_kg": fp.purchased_kg,
                 "kwp": fp.kwp,
+                # the French ECS of the shipped models beside the ISO 14067 result
+                "ecs": ecs.declaration_ecs(unit),
             },
             per_module_kg=fp.per_module,
             per_kwp_kg=fp.per_kwp,
@@ -80,8 +82,22 @@ def rows(decl: CarbonDeclaration) -> list[tuple[str, str]]:
         (_("kg CO₂e per kWp"), f"{decl.per_kwp_kg:,.1f}"),
         (_("Total t CO₂e"), f"{decl.total_kg / 1000:,.2f}"),
         (_("Data quality"), decl.get_data_quality_display()),
+        (_("French simplified carbon evaluation (ECS)"), ecs_text(decl)),
         (_("Computed at"), f"{decl.computed_at:%Y-%m-%d %H:%M} UTC"),
     ]
+
+
+def ecs_text(decl: CarbonDeclaration) -> str:
+    data = (decl.breakdown or {}).get("ecs")
+    if not data:
+        return _("not evaluated (no ECS footprint of the shipped model)")
+    text = _("%(value)s kg CO₂eq/kWc, table %(versions)s") % {
+        "value": f"{data['per_kwp']:,.0f}",
+        "versions": ", ".join(data["table_versions"]),
+    }
+    if not data.get("official"):
+        text += " — " + _("not an official table")
+    return text
 
 
 def _check(language: str) -> None:
