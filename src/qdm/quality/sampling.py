@@ -17,12 +17,12 @@ discontinuation wording was cross-checked against aqlrule.com "Switching
 Procedures" and altius-chinaservices.cn's transcription of MIL-STD-105E 4.7/4.8):
 
 * normal -> tightened: 2 lots not accepted within 5 or fewer consecutive lots
-  on original inspection (9.3.2);
-* tightened -> normal: 5 consecutive lots accepted on original inspection (9.3.4);
+  on original inspection (9.3.1);
+* tightened -> normal: 5 consecutive lots accepted on original inspection (9.3.2);
 * normal -> reduced: switching score >= 30, production at a steady rate and the
   responsible authority approves (9.3.3);
 * reduced -> normal: a lot not accepted, production irregular or delayed, or
-  other conditions warrant (9.3.5);
+  other conditions warrant (9.3.4);
 * discontinue: the cumulative number of lots not accepted in a sequence of
   consecutive lots on tightened inspection reaches 5 (9.4); resume only after
   supplier corrective action, on tightened inspection (:func:`resume_after_corrective_action`).
