@@ -111,6 +111,17 @@ def test_count_goals_sum_and_last(world: World) -> None:
     assert m.forecast == pytest.approx(7) and m.forecast_status == AMBER
 
 
+def test_ppm_goal_uses_the_kpi_scale(world: World) -> None:
+    # complaint ppm: 2 complaint modules of 40 000 shipped in Jan, 1 of 50 000 in Feb
+    month_rows(world.site_a, "complaint_ppm", [(2, 40_000), (1, 50_000)])
+    g = goal(world, "G-PPM", kpi="complaint_ppm", site=world.site_a, target=50, amber_band=5)
+    assert g.direction == "at_most"
+    m = measure_goal(g)
+    # YTD 3 / 90 000 × 10⁶ = 33.33 ppm (a percentage scale would give 0.0033) → green
+    assert m.actual == pytest.approx(3 / 90_000 * 1e6)
+    assert m.status == GREEN
+
+
 def test_no_values_is_no_data(world: World) -> None:
     m = measure_goal(goal(world, "G-EMPTY", site=world.site_b))
     assert m.actual is None and m.status == NO_DATA and m.forecast_status == NO_DATA

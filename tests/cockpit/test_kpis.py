@@ -23,6 +23,17 @@ from tests.system.builders_ims import started_audit
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _management_systems(db) -> None:
+    """The standards registry (seeded by a data migration) for runs without migrations."""
+    from qdm.system.ims_catalog import load_catalog
+    from qdm.system.models import Clause, ManagementSystem
+
+    if not ManagementSystem.objects.filter(code="ISO9001").exists():
+        load_catalog(ManagementSystem, Clause)
+
+
 SH = timedelta(hours=8)  # Asia/Shanghai, the time zone of site A
 
 

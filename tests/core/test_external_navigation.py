@@ -62,7 +62,7 @@ def test_supplier_user_sees_only_the_supplier_portal_menu(world: World, client_f
     assert f'href="{reverse("supplier:portal")}"' in page
     for hidden in ("manufacturing:index", "system:index", "core:index", "cockpit:index"):
         assert f'href="{reverse(hidden)}"' not in page, hidden
-    assert f'class="navbar-brand me-3" href="{reverse("supplier:portal")}"' in page
+    assert f'class="navbar-brand me-3" href="{reverse("cockpit:my_home")}"' in page
 
 
 def test_customer_user_sees_only_the_service_menu(world: World, customer_c) -> None:
@@ -97,16 +97,20 @@ def test_internal_users_keep_every_menu(world: World, client_for) -> None:
         assert client_for("eng_a").get("/").status_code == 200
 
 
-def test_supplier_user_lands_on_the_portal(world: World, client_for) -> None:
-    assert landing_url(world.user("supplier_x")) == reverse("supplier:portal")
+def test_supplier_user_lands_on_their_home_page(world: World, client_for) -> None:
+    # their own widget page (issue 10 §7), offered in the supplier menu, next to the portal
+    assert landing_url(world.user("supplier_x")) == reverse("cockpit:my_home")
     with LANDING:
         response = client_for("supplier_x").get("/")
-    assert response.status_code == 302 and response.url == reverse("supplier:portal")
+    assert response.status_code == 302 and response.url == reverse("cockpit:my_home")
+    page = client_for("supplier_x").get(response.url)
+    assert page.status_code == 200
+    assert f'href="{reverse("supplier:portal")}"' in page.content.decode()
 
 
 def test_login_sends_supplier_users_to_their_portal(world: World) -> None:
     response = Client().post(reverse("login"), {"username": "supplier_x", "password": PASSWORD})
-    assert response.status_code == 302 and response.url == reverse("supplier:portal")
+    assert response.status_code == 302 and response.url == reverse("cockpit:my_home")
     response = Client().post(reverse("login"), {"username": "eng_a", "password": PASSWORD})
     assert response.status_code == 302 and response.url == reverse("cockpit:home")
 

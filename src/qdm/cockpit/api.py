@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from qdm.cockpit.kpis import REGISTRY
-from qdm.cockpit.models import GoalDirection, GoalReview, Granularity, KpiValue, QualityGoal
+from qdm.cockpit.models import (
+    Dimension,
+    GoalDirection,
+    GoalReview,
+    Granularity,
+    KpiBreakdown,
+    KpiValue,
+    QualityGoal,
+)
 from qdm.cockpit.services_goals import measure_goal, save_goal, save_review
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
@@ -64,6 +72,53 @@ class KpiValueViewSet(ScopedModelViewSet):
     serializer_class = KpiValueSerializer
     filterset_class = KpiValueFilterSet
     ordering = ("kpi", "site__code", "granularity", "period_start")
+    http_method_names = ["get", "head", "options"]
+
+
+class KpiBreakdownFilterSet(ScopedFilterSet):
+    search_fields = ("kpi", "site__code", "line__code", "product__code")
+    kpi = django_filters.ChoiceFilter(
+        choices=[(k.code, k.name) for k in REGISTRY.values()], label=_("KPI")
+    )
+    dimension = django_filters.ChoiceFilter(choices=Dimension.choices, label=_("dimension"))
+    granularity = django_filters.ChoiceFilter(choices=Granularity.choices, label=_("granularity"))
+    site = django_filters.CharFilter(field_name="site__code", label=_("site"))
+    line = django_filters.CharFilter(field_name="line__code", label=_("line"))
+    product = django_filters.CharFilter(field_name="product__code", label=_("module model"))
+    period_from = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="gte", label=_("period start")
+    )
+    period_to = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="lte", label=_("period start")
+    )
+
+    class Meta:
+        model = KpiBreakdown
+        fields = ["kpi", "dimension", "granularity"]
+
+
+class KpiBreakdownSerializer(StrictModelSerializer):
+    site: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    line: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = KpiBreakdown
+        fields = [
+            "id", "kpi", "dimension", "site", "line", "product", "granularity",
+            "period_start", "value", "numerator", "denominator", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class KpiBreakdownViewSet(ScopedModelViewSet):
+    """Read-only: line, product and group values materialised by ``qdm kpis compute``."""
+
+    scoped_model = KpiBreakdown
+    queryset = KpiBreakdown.objects.select_related("site", "line", "product")
+    serializer_class = KpiBreakdownSerializer
+    filterset_class = KpiBreakdownFilterSet
+    ordering = ("kpi", "dimension", "granularity", "period_start", "id")
     http_method_names = ["get", "head", "options"]
 
 
@@ -150,6 +205,15 @@ class GoalReviewViewSet(ScopedModelViewSet):
 
 ROUTES = [
     ("cockpit/kpi-values", KpiValueViewSet),
+    ("cockpit/kpi-breakdowns", KpiBreakdownViewSet),
     ("cockpit/quality-goals", QualityGoalViewSet),
     ("cockpit/goal-reviews", GoalReviewViewSet),
 ]
+
+from qdm.cockpit import api_copq  # noqa: E402  (quality loss and reports)
+
+ROUTES += api_copq.ROUTES
+from qdm.cockpit import alerts_api  # noqa: E402  (alert rules and alerts)
+
+ROUTES += alerts_api.ROUTES
+API_URLS = [*globals().get("API_URLS", []), *api_copq.API_URLS]

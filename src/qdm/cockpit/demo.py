@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
+from qdm.cockpit.demo_alerts import build_alerts
+from qdm.cockpit.demo_copq import build_copq
 from qdm.cockpit.demo_goals import build_goals
 from qdm.cockpit.services import MAX_DAYS, compute_kpis
 from qdm.data.models import FlashTest
@@ -21,6 +23,8 @@ from qdm.manufacturing.models import InspectionLot
 def build(ctx: Any) -> None:
     build_kpis(ctx)
     build_goals(ctx)
+    build_copq(ctx)
+    build_alerts(ctx)
 
 
 def build_kpis(ctx: Any) -> None:

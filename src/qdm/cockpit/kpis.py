@@ -1,147 +1,135 @@
-"""The KPI definitions of the cockpit, registered in code.
+"""The KPI definitions of the cockpit, registered in code (``REGISTRY``).
 
 Each KPI has a compute function over a list of sites and a range of site-local days that
-returns ``{(site_id, day): (numerator, denominator)}`` — aggregated by the database (one
-query, or a few, per site; never one per record). ``aggregation`` says how days roll up to
-a month:
+returns ``{key: (numerator, denominator)}`` — aggregated by the database (a few queries per
+site, never one per record). A key is ``(site_id, day)`` for the site's figure, or
+``(site_id, day, line_id, product_id)`` where one of line or product is set for the figure
+of one line or one module model (product) of the site, and both are None for the site.
+Breakdowns are returned explicitly, never summed by the engine: a complaint naming modules
+of two models counts once at the site and once at each model.
 
-* ``ratio`` — sum of numerators / sum of denominators (value in %);
+``aggregation`` says how days roll up to ISO weeks and months:
+
+* ``ratio`` — Σ numerators / Σ denominators × ``scale`` (100 for %, 10⁶ for ppm);
 * ``sum`` — sum of the daily counts (denominator ``None``);
-* ``last`` — a snapshot at the end of the day (open items); the month shows its last day.
+* ``last`` — a snapshot at the end of the day (open items, the read-and-understood rate, the
+  supplier grades): the week and the month show their last day;
+* ``span`` — not additive (a median, a Cpk): computed from the source for each day, each
+  ISO week and each month by ``span(sites, first, last) → {site_id: (value, n)}``; stored
+  with ``numerator`` = the value and ``denominator`` = the number of observations.
 
-The platforms are read through their services where they have one (yield: the yield
-report of manufacturing); the other queries are written here, read-only (see
-docs/cockpit.md: they should move to the platforms' selectors).
+KPIs with ``company_wide`` (the supplier grade distribution) are computed once for the
+group, by ``group(date_from, date_to) → {day: (num, den)}``, and stored as group rows of
+``KpiBreakdown``. The platforms are read only through their ``selectors`` modules.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from qdm.core.models import Site, User
-from qdm.manufacturing.choices import InspectionStage, InspectionStatus, Verdict
-from qdm.manufacturing.models import InspectionLot, SpcViolation
-from qdm.manufacturing.services.yields import YieldQuery, yield_report
-from qdm.service.choices import ComplaintStatus
-from qdm.service.models import Complaint
-from qdm.system.choices import NC_FINDINGS, ActionStatus
-from qdm.system.models import CapaAction, Finding
+from qdm.cockpit.kpis_base import (  # noqa: F401  (re-exported: the engine's vocabulary)
+    HIGHER,
+    LAST,
+    LINE,
+    LOWER,
+    PRODUCT,
+    RATIO,
+    SPAN,
+    SUM,
+    Compute,
+    Figures,
+    KpiDefinition,
+    bounds,
+    daily_counts,
+    days,
+    system_reader,
+)
+from qdm.core.models import Line, Site
+from qdm.manufacturing import selectors as mfg
+from qdm.service import selectors as svc
+from qdm.system import selectors as ims
 
-Figures = dict[tuple[int, date], tuple[float | None, float | None]]
-Compute = Callable[[Sequence[Site], date, date], Figures]
-
-HIGHER, LOWER = "higher", "lower"
-RATIO, SUM, LAST = "ratio", "sum", "last"
-
-
-@dataclass(frozen=True)
-class KpiDefinition:
-    code: str
-    name: str | Promise
-    unit: str
-    direction: str  # HIGHER or LOWER is better
-    aggregation: str  # RATIO, SUM or LAST
-    compute: Compute
-    description: str | Promise = ""
-
-    def value(self, numerator: float | None, denominator: float | None) -> float | None:
-        """The displayed value from the summed numerator and denominator."""
-        if self.aggregation == RATIO:
-            if not denominator:
-                return None
-            return 100.0 * float(numerator or 0) / float(denominator)
-        return None if numerator is None else float(numerator)
+_bounds = bounds
 
 
-def system_reader() -> User:
-    """An unsaved superuser: computes group-wide figures (never logs in, never saved)."""
-    return User(username="qdm-kpi-engine", is_superuser=True, is_active=True)
+# --- yield (manufacturing's yield report), per site and line ----------------------------
+#: the yield report's rows of one computation, shared by FPY, scrap and downgrade rates
+#: (emptied by ``clear_caches`` at the start and end of every ``compute_kpis``)
+_YIELD_ROWS: dict[tuple, list[dict]] = {}
 
 
-def days(date_from: date, date_to: date) -> list[date]:
-    return [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+def clear_caches() -> None:
+    _YIELD_ROWS.clear()
 
 
-def _bounds(site: Site, date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """The instants of the start of ``date_from`` and the end of ``date_to``, site-local."""
-    tz = ZoneInfo(site.timezone)
-    start = datetime.combine(date_from, time.min, tzinfo=tz)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-    return start, end
-
-
-# --- yield (manufacturing's yield report) ----------------------------------------------------
-def _yield(metric: str) -> Compute:
-    def compute(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
-        by_code = {s.code: s.pk for s in sites}
-        out: dict[tuple[int, date], list[float]] = defaultdict(lambda: [0.0, 0.0])
+def _yield_rows(sites: Sequence[Site], date_from: date, date_to: date) -> list[dict]:
+    key = (tuple(s.pk for s in sites), date_from, date_to)
+    if key not in _YIELD_ROWS:
+        rows: list[dict] = []
         start = date_from
         while start <= date_to:  # the yield report takes at most a year at a time
             end = min(date_to, start + timedelta(days=365))
             only = sites[0] if len(sites) == 1 else None  # one site: let the report filter
-            query = YieldQuery(date_from=start, date_to=end, site=only, granularity="day")
-            for row in yield_report(system_reader(), query)["rows"]:
-                site_id = by_code.get(row["site"])
-                if site_id is None or not row["started"]:
-                    continue
-                cell = out[(site_id, date.fromisoformat(row["period"]))]
+            rows += mfg.cockpit_yield_days(system_reader(), start, end, only)
+            start = end + timedelta(days=1)
+        _YIELD_ROWS[key] = rows
+    return _YIELD_ROWS[key]
+
+
+def _yield(metric: str) -> Compute:
+    def compute(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
+        by_code = {s.code: s.pk for s in sites}
+        lines = {
+            (site, code): pk
+            for pk, site, code in Line.objects.filter(workshop__site__in=list(sites)).values_list(
+                "pk", "workshop__site__code", "code"
+            )
+        }
+        out: dict[tuple, list[float]] = {}
+        for row in _yield_rows(sites, date_from, date_to):
+            site_id = by_code.get(row["site"])
+            if site_id is None or not row["started"]:
+                continue
+            day = date.fromisoformat(row["period"])
+            keys: list[tuple] = [(site_id, day)]
+            line_id = lines.get((row["site"], row["line"]))
+            if line_id is not None:
+                keys.append((site_id, day, line_id, None))
+            for key in keys:
+                cell = out.setdefault(key, [0.0, 0.0])
                 cell[0] += row[metric]
                 cell[1] += row["started"]
-            start = end + timedelta(days=1)
         return {k: (v[0], v[1]) for k, v in out.items()}
 
     return compute
 
 
-# --- IQC lot acceptance (manufacturing inspection lots) --------------------------------------
+# --- IQC lot acceptance (manufacturing inspection lots) ----------------------------------
 def iqc_acceptance(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
     """Completed IQC lots with a verdict, by the site-local day they were inspected:
     numerator the passed lots, denominator the passed and failed ones."""
-    out: Figures = {}
-    for site in sites:
-        start, end = _bounds(site, date_from, date_to)
-        rows = (
-            InspectionLot.objects.filter(
-                site=site,
-                plan__stage=InspectionStage.IQC,
-                status=InspectionStatus.COMPLETED,
-                verdict__in=(Verdict.PASS, Verdict.FAIL),
-                inspected_at__gte=start,
-                inspected_at__lt=end,
-            )
-            .annotate(day=TruncDate("inspected_at", tzinfo=ZoneInfo(site.timezone)))
-            .values("day")
-            .annotate(n=Count("pk"), ok=Count("pk", filter=Q(verdict=Verdict.PASS)))
-        )
-        for r in rows:
-            out[(site.pk, r["day"])] = (float(r["ok"]), float(r["n"]))
-    return out
+    return daily_counts(
+        sites, date_from, date_to, mfg.cockpit_iqc_lots, "inspected_at",
+        Count("pk", filter=Q(verdict="pass")), Count("pk"),
+    )  # fmt: skip
 
 
 # --- snapshots: open items at the end of each day ----------------------------------------
-def _open_at_day_end(
-    site: Site,
-    date_from: date,
-    date_to: date,
-    queryset: Any,
-    opened: str,
-    closed: Any,
+def open_at_day_end(
+    site: Site, date_from: date, date_to: date, queryset: Any, opened: str, closed: Any
 ) -> dict[date, int]:
     """How many rows of ``queryset`` are open at the end of each site-local day:
     opened (at ``opened``) by then and not closed (at ``closed``, null = still open) by then.
     Three aggregate queries: before the range, openings per day, closings per day."""
     tz = ZoneInfo(site.timezone)
-    start, end = _bounds(site, date_from, date_to)
+    start, end = bounds(site, date_from, date_to)
     qs = queryset.annotate(_closed=closed)
     before = qs.filter(**{f"{opened}__lt": start}).aggregate(
         opened=Count("pk"), closed=Count("pk", filter=Q(_closed__lt=start))
@@ -151,12 +139,14 @@ def _open_at_day_end(
         .annotate(day=TruncDate(opened, tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     closes = dict(
         qs.filter(_closed__gte=start, _closed__lt=end)
         .annotate(day=TruncDate("_closed", tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     level = before["opened"] - before["closed"]
     out = {}
@@ -170,14 +160,10 @@ def open_spc_alerts(sites: Sequence[Site], date_from: date, date_to: date) -> Fi
     """SPC violations detected and not acknowledged at the end of each day."""
     out: Figures = {}
     for site in sites:
-        counts = _open_at_day_end(
-            site,
-            date_from,
-            date_to,
-            SpcViolation.objects.filter(config__site=site),
-            "detected_at",
-            F("acknowledged_at"),
-        )
+        counts = open_at_day_end(
+            site, date_from, date_to, mfg.cockpit_spc_violations([site.pk]),
+            "detected_at", F("acknowledged_at"),
+        )  # fmt: skip
         out.update({(site.pk, d): (float(n), None) for d, n in counts.items()})
     return out
 
@@ -187,73 +173,80 @@ def open_findings(sites: Sequence[Site], date_from: date, date_to: date) -> Figu
     end of each day; a finding closes with its nonconformity (else its CAPA)."""
     out: Figures = {}
     for site in sites:
-        counts = _open_at_day_end(
-            site,
-            date_from,
-            date_to,
-            Finding.objects.filter(audit__site=site, kind__in=NC_FINDINGS),
-            "raised_at",
+        counts = open_at_day_end(
+            site, date_from, date_to, ims.cockpit_nc_findings([site.pk]), "raised_at",
             Coalesce("nonconformity__closed_at", "capa__closed_at"),
-        )
+        )  # fmt: skip
         out.update({(site.pk, d): (float(n), None) for d, n in counts.items()})
     return out
 
 
-# --- CAPA on-time closure (system) ---------------------------------------------------------
+# --- CAPA on-time closure (system) -------------------------------------------------------
 def capa_on_time(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
     """CAPA actions by due date: numerator those done by their due date (site-local date of
     completion), denominator all due that day that are not cancelled (nor their CAPA)."""
     out: Figures = {}
     for site in sites:
         rows = (
-            CapaAction.objects.filter(
-                capa__site=site, due_date__gte=date_from, due_date__lte=date_to
-            )
-            .exclude(status=ActionStatus.CANCELLED)
-            .exclude(capa__status="cancelled")
+            ims.cockpit_capa_actions([site.pk])
+            .filter(due_date__gte=date_from, due_date__lte=date_to)
             .annotate(done_on=TruncDate("completed_at", tzinfo=ZoneInfo(site.timezone)))
             .values("due_date")
             .annotate(
                 n=Count("pk"),
-                ok=Count("pk", filter=Q(status=ActionStatus.DONE, done_on__lte=F("due_date"))),
+                ok=Count("pk", filter=Q(status="done", done_on__lte=F("due_date"))),
             )
+            .order_by()
         )
         for r in rows:
             out[(site.pk, r["due_date"])] = (float(r["ok"]), float(r["n"]))
     return out
 
 
-# --- complaints (service) -------------------------------------------------------------------
+# --- complaints (service) ----------------------------------------------------------------
 def complaint_count(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
     """Complaints received (not rejected as invalid) by day, attributed to the site that
-    made a module they name; a complaint naming modules of two sites counts at both."""
-    rows = (
-        Complaint.objects.exclude(status=ComplaintStatus.REJECTED)
-        .filter(
-            received_on__gte=date_from,
-            received_on__lte=date_to,
-            items__unit__site__in=[s.pk for s in sites],
-        )
-        .values("items__unit__site", "received_on")
-        .annotate(n=Count("pk", distinct=True))
+    made a module they name (a complaint naming modules of two sites counts at both), and
+    per module model named (product)."""
+    items = (
+        svc.cockpit_complaint_items([s.pk for s in sites])
+        .exclude(complaint__status="rejected")
+        .filter(complaint__received_on__gte=date_from, complaint__received_on__lte=date_to)
     )
-    return {(r["items__unit__site"], r["received_on"]): (float(r["n"]), None) for r in rows}
+    out: Figures = {}
+    for r in (
+        items.values("unit__site", "complaint__received_on")
+        .annotate(n=Count("complaint", distinct=True))
+        .order_by()
+    ):
+        out[(r["unit__site"], r["complaint__received_on"])] = (float(r["n"]), None)
+    for r in (
+        items.exclude(unit__module_model__isnull=True)
+        .values("unit__site", "complaint__received_on", "unit__module_model")
+        .annotate(n=Count("complaint", distinct=True))
+        .order_by()
+    ):
+        key = (r["unit__site"], r["complaint__received_on"], None, r["unit__module_model"])
+        out[key] = (float(r["n"]), None)
+    return out
 
 
-REGISTRY: dict[str, KpiDefinition] = {
-    k.code: k
-    for k in (
+def _registry() -> dict[str, KpiDefinition]:
+    from qdm.cockpit.kpis_more import MORE_KPIS
+
+    base = (
         KpiDefinition(
             "fpy", _("First-pass yield"), "%", HIGHER, RATIO, _yield("first_pass"),
             _("Modules first-pass good / modules started (manufacturing yield report)."),
+            dims=(LINE,),
         ),
         KpiDefinition(
             "scrap_rate", _("Scrap rate"), "%", LOWER, RATIO, _yield("scrapped"),
-            _("Modules scrapped / modules started."),
+            _("Modules scrapped / modules started."), dims=(LINE,),
         ),
         KpiDefinition(
             "downgrade_rate", _("Downgrade rate"), "%", LOWER, RATIO, _yield("downgraded"),
-            _("Modules downgraded / modules started."),
+            _("Modules downgraded / modules started."), dims=(LINE,),
         ),
         KpiDefinition(
             "iqc_acceptance", _("IQC lot acceptance rate"), "%", HIGHER, RATIO,
@@ -274,6 +267,10 @@ REGISTRY: dict[str, KpiDefinition] = {
         KpiDefinition(
             "complaints", _("Customer complaints"), "", LOWER, SUM, complaint_count,
             _("Complaints received in the period naming modules of the site."),
+            dims=(PRODUCT,),
         ),
-    )
-}  # fmt: skip
+    )  # fmt: skip
+    return {k.code: k for k in (*base, *MORE_KPIS)}
+
+
+REGISTRY: dict[str, KpiDefinition] = _registry()

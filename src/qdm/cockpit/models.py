@@ -13,6 +13,7 @@ from qdm.core.querysets import Scope, ScopedManager
 
 class Granularity(models.TextChoices):
     DAY = "day", _("Day")
+    WEEK = "week", _("ISO week")
     MONTH = "month", _("Month")
 
 
@@ -49,6 +50,86 @@ class KpiValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.site_id} {self.granularity} {self.period_start}: {self.value}"
+
+
+class Dimension(models.TextChoices):
+    GROUP = "group", _("Group")
+    LINE = "line", _("Line")
+    PRODUCT = "product", _("Product")
+
+
+class KpiBreakdown(models.Model):
+    """The value of one KPI for one line or one module model (product) of a site, or for the
+    whole group (company-wide KPIs such as the supplier grade distribution, ``site`` empty),
+    for one day, ISO week (``period_start`` its Monday) or month. Written with the site
+    values by ``qdm kpis compute``; the site values stay in ``KpiValue``."""
+
+    kpi = models.CharField(_("KPI"), max_length=40)
+    dimension = models.CharField(_("dimension"), max_length=10, choices=Dimension.choices)
+    site = models.ForeignKey(
+        "core.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+    )
+    line = models.ForeignKey(
+        "core.Line",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("line"),
+    )
+    product = models.ForeignKey(
+        "data.ModuleModel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("module model"),
+    )
+    granularity = models.CharField(
+        _("granularity"), max_length=10, choices=Granularity.choices, default=Granularity.DAY
+    )
+    period_start = models.DateField(_("period start"))
+    value = models.FloatField(_("value"), null=True, blank=True)
+    numerator = models.FloatField(_("numerator"), null=True, blank=True)
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    scope = Scope(site="site", group_rows_when_site_empty=True)
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("KPI breakdown value")
+        verbose_name_plural = _("KPI breakdown values")
+        ordering = ["kpi", "dimension", "site", "granularity", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "line", "granularity", "period_start"],
+                condition=models.Q(dimension="line"),
+                name="cockpit_kpi_line_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "site", "product", "granularity", "period_start"],
+                condition=models.Q(dimension="product"),
+                name="cockpit_kpi_product_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "granularity", "period_start"],
+                condition=models.Q(dimension="group"),
+                name="cockpit_kpi_group_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi", "dimension", "granularity", "period_start"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kpi} {self.dimension} {self.site_id}/{self.line_id}/{self.product_id} "
+            f"{self.granularity} {self.period_start}: {self.value}"
+        )
 
 
 class GoalLevel(models.TextChoices):
@@ -178,3 +259,8 @@ class GoalReview(models.Model):
         from django.urls import reverse
 
         return reverse("cockpit:goalreview_detail", args=[self.pk])
+
+
+from qdm.cockpit.models_alerts import AlertKind, AlertRule, CockpitAlert  # noqa: E402,F401
+from qdm.cockpit.models_copq import *  # noqa: E402,F403
+from qdm.cockpit.models_home import HomeLayout  # noqa: E402,F401  (the home page layouts)

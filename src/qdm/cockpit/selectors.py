@@ -1,10 +1,10 @@
 """What the cockpit pages read, always within the user's scope: materialised KPI values
 (cross-site view, landing tiles) and the open alerts of the platforms (alerts centre).
 
-Alerts read manufacturing's ``open_alerts``; the overdue CAPA actions, expiring site
-certificates and complaint SLA breaches are queried here (read-only, scoped with
-``for_user``) because system and service have no read function for them yet — they should
-move to ``system/selectors.py`` and ``service/selectors.py``.
+Every other platform is read through its ``selectors`` module only (open SPC alerts,
+overdue CAPA actions, expiring site certificates, complaint SLA breaches). ``alerts`` and
+``alert_count`` compute the open conditions live (monthly report, home tile); the alerts
+centre lists the rows materialised by ``qdm alerts scan`` (``materialised_alerts``).
 """
 
 from __future__ import annotations
@@ -16,53 +16,32 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _t
 
-from qdm.cockpit.kpis import HIGHER, REGISTRY, KpiDefinition
-from qdm.cockpit.models import Granularity, KpiValue
+from qdm.cockpit.kpis import HIGHER, REGISTRY, SPAN, KpiDefinition
+from qdm.cockpit.models import Dimension, Granularity, KpiBreakdown, KpiValue
 from qdm.cockpit.services import month_start
 from qdm.core.models import Site
-from qdm.manufacturing.services.spc_reaction import open_alerts
-from qdm.service.choices import ComplaintStatus
-from qdm.service.models import Complaint
-from qdm.system.choices import ActionStatus
-from qdm.system.models import CapaAction
-from qdm.system.models import Certificate as SiteCertificate
+from qdm.manufacturing import selectors as mfg
+from qdm.service import selectors as svc
+from qdm.system import selectors as ims
 
 CERTIFICATE_DAYS = 90
 TREND_MONTHS = 12
 ALERT_LIMIT = 200
 
 
-#: where the records behind a KPI value are listed: (URL name, the site filter's value —
-#: "pk", "code" or "" for none —, with the month as ``date_from``/``date_to``?)
-DRILL: dict[str, tuple[str, str, bool]] = {
-    "fpy": ("manufacturing:yield", "code", True),
-    "scrap_rate": ("manufacturing:yield", "code", True),
-    "downgrade_rate": ("manufacturing:yield", "code", True),
-    "iqc_acceptance": ("manufacturing:inspectionlot_list", "pk", False),
-    "open_spc_alerts": ("manufacturing:spcviolation_list", "pk", False),
-    "capa_on_time": ("system:eightd_list", "pk", False),
-    "open_findings": ("system:finding_list", "", False),
-    "complaints": ("service:complaint_list", "", False),
-}
-
-
-def drill_url(code: str, site: Site, month: date) -> str:
-    """The page listing the records behind the value of ``code`` at ``site`` in ``month``."""
+def drill_url(code: str, site: Site | None, month: date, granularity: str = "month") -> str:
+    """The page listing the records behind the value of ``code`` at ``site`` (None: the
+    group) for the period starting ``month``."""
     from urllib.parse import urlencode
 
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
-    name, site_key, dated = DRILL.get(code, ("", "", False))
-    try:
-        url = reverse(name) if name else ""
-    except NoReverseMatch:
-        return ""
-    query: dict[str, Any] = {"site": getattr(site, site_key)} if site_key else {}
-    if dated:
-        end = _shift_months(month, 1) - timedelta(days=1)
-        query.update(date_from=month.isoformat(), date_to=end.isoformat())
-    return f"{url}?{urlencode(query)}" if url and query else url
+    query = {"period": month.isoformat(), "granularity": granularity}
+    if site is not None:
+        query["site"] = site.code
+    return f"{reverse('cockpit:kpi_drill', args=[code])}?{urlencode(query)}"
 
 
 def _shift_months(month: date, n: int) -> date:
@@ -89,21 +68,53 @@ def _ranked(kpi: KpiDefinition, cells: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def site_filters(user: Any) -> dict[str, list[tuple[str, str]]]:
-    """The business units and countries of the sites the user may see (filter choices)."""
+    """The business units, countries and technologies of the sites the user may see."""
+    from qdm.data.choices import Technology
+
+    labels = {k: str(v) for k, v in Technology.choices}
     sites = Site.objects.for_user(user, "view").select_related("business_unit")
     units = {s.business_unit.code: s.business_unit.display_name for s in sites}
     return {
         "business_units": sorted(units.items()),
         "countries": sorted({(str(s.country), str(s.country)) for s in sites}),
+        "technologies": sorted(
+            {
+                (t, labels.get(t, t))
+                for t in site_technologies([s.pk for s in sites]).values()
+                for t in t
+            }
+        ),
     }
 
 
+def site_technologies(site_ids: list[int]) -> dict[int, set[str]]:
+    """The cell technologies (PERC, TOPCon, HJT, BC) each site makes: the families of the
+    module models in its materialised product breakdown (one query)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    rows = (
+        KpiBreakdown.objects.filter(
+            dimension=Dimension.PRODUCT, site_id__in=site_ids, product__isnull=False
+        )
+        .values_list("site_id", "product__family__technology")
+        .distinct()
+    )
+    for site_id, technology in rows:
+        if technology:
+            out[site_id].add(technology)
+    return out
+
+
 def cross_site(
-    user: Any, month: date, *, business_unit: str = "", country: str = ""
+    user: Any,
+    month: date,
+    *,
+    business_unit: str = "",
+    country: str = "",
+    technology: str = "",
 ) -> dict[str, Any]:
-    """For each KPI: the sites the user may see (of one business unit and/or country) side
-    by side for ``month``, ranked, with the trend of the last ``TREND_MONTHS`` months (one
-    query for all of it)."""
+    """For each KPI: the sites the user may see (of one business unit, country and/or
+    technology) side by side for ``month``, ranked, with the trend of the last
+    ``TREND_MONTHS`` months (one query for all of it); company-wide KPIs show the group."""
     month = month_start(month)
     first = _shift_months(month, -(TREND_MONTHS - 1))
     months = [_shift_months(first, i) for i in range(TREND_MONTHS)]
@@ -113,6 +124,9 @@ def cross_site(
     if country:
         site_qs = site_qs.filter(country=country)
     sites = list(site_qs)
+    if technology:
+        made = site_technologies([s.pk for s in sites])
+        sites = [s for s in sites if technology in made.get(s.pk, set())]
     rows = (
         KpiValue.objects.for_user(user, "view")
         .filter(site__in=[s.pk for s in sites])
@@ -122,19 +136,41 @@ def cross_site(
     series: dict[tuple[str, str], dict[date, float | None]] = defaultdict(dict)
     for code, site, start, value in rows:
         series[(code, site)][start] = value
+    group_rows = KpiBreakdown.objects.filter(
+        dimension=Dimension.GROUP,
+        granularity=Granularity.MONTH,
+        period_start__gte=first,
+        period_start__lte=month,
+    ).values_list("kpi", "period_start", "value")
+    for code, start, value in group_rows:
+        series[(code, "")][start] = value
     kpis = []
     for kpi in REGISTRY.values():
-        cells = [
-            {
-                "site": s.code,
-                "site_name": s.display_name,
-                "url": drill_url(kpi.code, s, month),
-                "value": series[(kpi.code, s.code)].get(month),
-                "trend": [series[(kpi.code, s.code)].get(m) for m in months],
-                "rank": None,
-            }
-            for s in sites
-        ]
+        if kpi.company_wide and not sites:
+            continue  # no site in scope (a supplier, an outsider): no group figures either
+        if kpi.company_wide:
+            cells = [
+                {
+                    "site": "",
+                    "site_name": "",
+                    "url": drill_url(kpi.code, None, month),
+                    "value": series[(kpi.code, "")].get(month),
+                    "trend": [series[(kpi.code, "")].get(m) for m in months],
+                    "rank": None,
+                }
+            ]
+        else:
+            cells = [
+                {
+                    "site": s.code,
+                    "site_name": s.display_name,
+                    "url": drill_url(kpi.code, s, month),
+                    "value": series[(kpi.code, s.code)].get(month),
+                    "trend": [series[(kpi.code, s.code)].get(m) for m in months],
+                    "rank": None,
+                }
+                for s in sites
+            ]
         kpis.append(
             {
                 "code": kpi.code,
@@ -142,7 +178,9 @@ def cross_site(
                 "unit": kpi.unit,
                 "direction": kpi.direction,
                 "description": str(kpi.description),
-                "sites": _ranked(kpi, cells),
+                "company_wide": kpi.company_wide,
+                "aggregation": kpi.aggregation,
+                "sites": cells if kpi.company_wide else _ranked(kpi, cells),
             }
         )
     return {
@@ -161,8 +199,17 @@ def group_tiles(user: Any, month: date) -> list[dict[str, Any]]:
         .filter(granularity=Granularity.MONTH, period_start=month)
         .values_list("kpi", "numerator", "denominator")
     )
-    for code, num, den in rows:
+    group = KpiBreakdown.objects.filter(
+        dimension=Dimension.GROUP, granularity=Granularity.MONTH, period_start=month
+    ).values_list("kpi", "numerator", "denominator")
+    for code, num, den in [*rows, *group]:
+        kpi = REGISTRY.get(code)
+        if kpi is None:
+            continue
         cell = sums.setdefault(code, [None, None])
+        if kpi.aggregation == SPAN and num is not None:
+            # medians and Cpk: the sites' values weighted by their observations
+            num, den = num * (den or 0.0), den
         if num is not None:
             cell[0] = (cell[0] or 0.0) + num
         if den is not None:
@@ -170,6 +217,8 @@ def group_tiles(user: Any, month: date) -> list[dict[str, Any]]:
     tiles = []
     for kpi in REGISTRY.values():
         num, den = sums.get(kpi.code, [None, None])
+        if kpi.aggregation == SPAN:
+            num, den = (num / den if den else None), den
         tiles.append(
             {
                 "code": kpi.code,
@@ -208,7 +257,7 @@ def alerts(user: Any, today: date | None = None) -> dict[str, list[Alert]]:
             v.get_absolute_url(),
             reverse("manufacturing:spcviolation_acknowledge", args=[v.pk]),
         )
-        for v in open_alerts(user).select_related("config__created_by")[:ALERT_LIMIT]
+        for v in mfg.open_spc_alerts(user).select_related("config__created_by")[:ALERT_LIMIT]
     ]
     capa = [
         Alert(
@@ -219,9 +268,7 @@ def alerts(user: Any, today: date | None = None) -> dict[str, list[Alert]]:
             a.due_date,
             a.capa.get_absolute_url(),
         )
-        for a in CapaAction.objects.for_user(user, "view")
-        .filter(status=ActionStatus.OPEN, due_date__lt=today)
-        .exclude(capa__status__in=("closed", "cancelled"))
+        for a in ims.cockpit_overdue_capa_actions(user, today)
         .select_related("capa__site", "owner")
         .order_by("due_date", "pk")[:ALERT_LIMIT]
     ]
@@ -234,8 +281,7 @@ def alerts(user: Any, today: date | None = None) -> dict[str, list[Alert]]:
             c.expires_on,
             c.get_absolute_url(),
         )
-        for c in SiteCertificate.objects.for_user(user, "view")
-        .filter(expires_on__lte=today + timedelta(days=CERTIFICATE_DAYS))
+        for c in ims.cockpit_expiring_certificates(user, today + timedelta(days=CERTIFICATE_DAYS))
         .select_related("site", "owner")
         .order_by("expires_on", "pk")[:ALERT_LIMIT]
     ]
@@ -248,9 +294,7 @@ def alerts(user: Any, today: date | None = None) -> dict[str, list[Alert]]:
             c.sla_due,
             c.get_absolute_url(),
         )
-        for c in Complaint.objects.for_user(user, "view")
-        .filter(sla_due__lt=today)
-        .exclude(status__in=(ComplaintStatus.CLOSED, ComplaintStatus.REJECTED))
+        for c in svc.cockpit_complaints_past_sla(user, today)
         .select_related("customer", "owner")
         .order_by("sla_due", "pk")[:ALERT_LIMIT]
     ]
@@ -261,16 +305,147 @@ def alert_count(user: Any, today: date | None = None) -> int:
     """How many open alerts ``user`` may see (counted by the database)."""
     today = today or timezone.localdate()
     return (
-        open_alerts(user).count()
-        + CapaAction.objects.for_user(user, "view")
-        .filter(status=ActionStatus.OPEN, due_date__lt=today)
-        .exclude(capa__status__in=("closed", "cancelled"))
-        .count()
-        + SiteCertificate.objects.for_user(user, "view")
-        .filter(expires_on__lte=today + timedelta(days=CERTIFICATE_DAYS))
-        .count()
-        + Complaint.objects.for_user(user, "view")
-        .filter(sla_due__lt=today)
-        .exclude(status__in=(ComplaintStatus.CLOSED, ComplaintStatus.REJECTED))
-        .count()
+        mfg.open_spc_alerts(user).count()
+        + ims.cockpit_overdue_capa_actions(user, today).count()
+        + ims.cockpit_expiring_certificates(user, today + timedelta(days=CERTIFICATE_DAYS)).count()
+        + svc.cockpit_complaints_past_sla(user, today).count()
     )
+
+
+def materialised_alerts(
+    user: Any,
+    *,
+    site: str = "",
+    kind: str = "",
+    acknowledged: str = "",
+    state: str = "",
+) -> Any:
+    """The alerts raised by ``qdm alerts scan`` that ``user`` may see — open first, then by
+    kind and newest — filtered by site code, kind, acknowledged (``yes``/``no``) and state
+    (``open``/``closed``; anything else: both)."""
+    from django.db.models import F
+
+    from qdm.cockpit.models import CockpitAlert
+
+    rows = CockpitAlert.objects.for_user(user, "view").select_related(
+        "site", "owner", "acknowledged_by"
+    )
+    if site:
+        rows = rows.filter(site__code=site)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if acknowledged == "yes":
+        rows = rows.filter(acknowledged_at__isnull=False)
+    elif acknowledged == "no":
+        rows = rows.filter(acknowledged_at__isnull=True)
+    if state == "open":
+        rows = rows.filter(closed_at__isnull=True)
+    elif state == "closed":
+        rows = rows.filter(closed_at__isnull=False)
+    return rows.order_by(F("closed_at").desc(nulls_first=True), "kind", "-raised_at", "-pk")
+
+
+# --- drill-down ------------------------------------------------------------------------------
+class DrillError(ValueError):
+    """Bad drill-down parameters; the message names the parameter."""
+
+
+def drill_scope(user: Any, kpi: KpiDefinition, params: Any) -> tuple[Any, str]:
+    """The drill-down scope from the query parameters: ``site`` (code; required unless the
+    KPI is company-wide — out of scope: 404), ``period`` (a date, moved to the start of its
+    week or month), ``granularity`` (day/week/month), ``line`` (code, at the site) and
+    ``product`` (module model code)."""
+    from django.http import Http404
+
+    from qdm.cockpit.kpis_drill import Scope
+    from qdm.cockpit.services import PERIODS
+    from qdm.core.models import Line
+    from qdm.data import selectors as data
+
+    granularity = params.get("granularity", "month").strip() or "month"
+    if granularity not in Granularity.values:
+        raise DrillError(_t("Unknown granularity %(value)s.") % {"value": granularity})
+    raw = params.get("period", "").strip()
+    try:
+        first = date.fromisoformat(raw)
+    except ValueError:
+        msg = _t("period: “%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw}
+        raise DrillError(msg) from None
+    last = first
+    if granularity in PERIODS:
+        start_of, end_of = PERIODS[granularity]
+        first, last = start_of(first), end_of(first)
+    site = None
+    code = params.get("site", "").strip()
+    if kpi.company_wide:
+        if not KpiBreakdown.objects.for_user(user, "view").filter(site__isnull=True).exists():
+            raise Http404(kpi.code)
+    else:
+        if not code:
+            raise DrillError(_t("site: choose a site."))
+        site = Site.objects.for_user(user, "view").filter(code=code).first()
+        if site is None:
+            raise Http404(code)
+    scope = Scope(site, first, last)
+    line_code = params.get("line", "").strip()
+    if line_code:
+        scope.line = Line.objects.filter(workshop__site=site, code=line_code).first()
+        if scope.line is None:
+            raise DrillError(_t("line: no line %(value)s at this site.") % {"value": line_code})
+    product = params.get("product", "").strip()
+    if product:
+        scope.product = data.cockpit_module_model(product)
+        if scope.product is None:
+            raise DrillError(_t("product: unknown module model %(value)s.") % {"value": product})
+    return scope, granularity
+
+
+def kpi_period_values(
+    user: Any, kpi: KpiDefinition, scope: Any, granularity: str
+) -> dict[str, Any]:
+    """The materialised value of the drill-down's period and its line and product
+    breakdowns (each with its own drill-down link)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    base = reverse("cockpit:kpi_drill", args=[kpi.code])
+    period = {"granularity": granularity, "period": scope.first.isoformat()}
+    out: dict[str, Any] = {"value": None, "numerator": None, "denominator": None, "parts": []}
+    if scope.site is None:
+        row = (
+            KpiBreakdown.objects.for_user(user, "view")
+            .filter(kpi=kpi.code, dimension=Dimension.GROUP, granularity=granularity)
+            .filter(period_start=scope.first)
+            .first()
+        )
+    else:
+        row = (
+            KpiValue.objects.for_user(user, "view")
+            .filter(kpi=kpi.code, site=scope.site, granularity=granularity)
+            .filter(period_start=scope.first)
+            .first()
+        )
+        parts = (
+            KpiBreakdown.objects.for_user(user, "view")
+            .filter(kpi=kpi.code, site=scope.site, granularity=granularity)
+            .filter(period_start=scope.first, dimension__in=(Dimension.LINE, Dimension.PRODUCT))
+            .select_related("line", "product")
+            .order_by("dimension", "line__code", "product__code")
+        )
+        for p in parts:
+            key, code = ("line", p.line.code) if p.line_id else ("product", p.product.code)
+            query = {"site": scope.site.code, **period, key: code}
+            out["parts"].append(
+                {
+                    "dimension": p.get_dimension_display(),
+                    "code": code,
+                    "value": p.value,
+                    "numerator": p.numerator,
+                    "denominator": p.denominator,
+                    "url": f"{base}?{urlencode(query)}",
+                }
+            )
+    if row is not None and scope.line is None and scope.product is None:
+        out.update(value=row.value, numerator=row.numerator, denominator=row.denominator)
+    return out

@@ -177,15 +177,17 @@ def monthly_series(goal: QualityGoal, until: date | None = None) -> list[tuple[d
         acc = sums[month]
         acc[0] += float(num or 0)
         acc[1] += float(den or 0)
-        acc[2] += 1
+        acc[2] += 1 if den is not None else 0
     series = []
     for month in sorted(sums):
-        num, den, _n = sums[month]
+        num, den, with_den = sums[month]
+        # the KPI's own scale (%, ppm, kg/kWp): never a hard-coded 100
+        value = kpi.value(num, den if with_den else None)
         if kpi.aggregation == RATIO:
-            if den:
-                series.append((month, 100.0 * num / den, den))
-        else:
-            series.append((month, num, 1.0))
+            if den and value is not None:
+                series.append((month, value, den))
+        elif value is not None:
+            series.append((month, value, 1.0))
     return series
 
 
@@ -228,7 +230,7 @@ def measure_goal(goal: QualityGoal, until: date | None = None) -> GoalMeasure:
     else:
         slope, intercept = 0.0, float(values.mean())
     predicted = np.array([slope * m + intercept for m in remaining], dtype=float)
-    if kpi.aggregation == RATIO:
+    if kpi.aggregation == RATIO and kpi.scale == 100.0:
         predicted = np.clip(predicted, 0.0, 100.0)
     else:
         predicted = np.clip(predicted, 0.0, None)

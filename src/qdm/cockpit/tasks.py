@@ -14,4 +14,7 @@ def compute_kpis_task(date_to: str | None = None, days: int = 1, site: str | Non
     from qdm.cockpit.services import compute_kpis
 
     result = compute_kpis(date.fromisoformat(date_to) if date_to else None, days, site)
-    return f"{result.day_rows} day values, {result.month_rows} month values"
+    return (
+        f"{result.day_rows} day values, {result.week_rows} week values, "
+        f"{result.month_rows} month values"
+    )

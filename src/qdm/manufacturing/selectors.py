@@ -521,13 +521,6 @@ def cockpit_chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[floa
     return float(cpk), int(cap.get("n") or 0)
 
 
-def cockpit_open_spc_alerts(user: Any) -> QuerySet:
-    """The open SPC alerts ``user`` may see (the reaction page's list)."""
-    from qdm.manufacturing.services.spc_reaction import open_alerts
-
-    return open_alerts(user)
-
-
 def cockpit_yield_days(user: Any, date_from: Any, date_to: Any, site: Any = None) -> list[dict]:
     """The yield report's rows per site-local day and line (``period``, ``site`` code,
     ``line_id``, ``started``, ``first_pass``, ``scrapped``, ``downgraded`` …)."""

@@ -478,6 +478,10 @@ class WarrantyForecast:
     reason: str = ""
 
 
+#: ids per IN (...) list: under SQLite's bound-parameter limit
+IN_CHUNK = 20_000
+
+
 def warranty_returns_forecast(
     site_ids: list[int], as_of: datetime.date, periods: int = 12
 ) -> dict[int, WarrantyForecast]:
@@ -491,7 +495,7 @@ def warranty_returns_forecast(
     Not user-scoped: callers scope the sites."""
     from django.db.models import Avg
 
-    from qdm.data.models import UnitLink
+    from qdm.data.models import Unit, UnitLink
     from qdm.service.models import ReturnedModule
     from qdm.service.services.field_reliability import (
         FAILED,
@@ -500,22 +504,28 @@ def warranty_returns_forecast(
         months_between,
     )
 
-    shipments = dict(
-        UnitLink.objects.filter(
-            child__kind="shipment",
-            child__customer__isnull=False,
-            child__produced_at__isnull=False,
-            parent__kind="pallet",
-        ).values_list("parent_id", "child__produced_at")
+    shipped_at = UnitLink.objects.filter(
+        child__kind="shipment",
+        child__customer__isnull=False,
+        child__produced_at__isnull=False,
+        parent__kind="pallet",
+    ).values_list("parent_id", "child__produced_at")
+    # one local date per pallet (not per module row); pallets shipped after as_of drop out
+    shipped_on = {pallet: timezone.localdate(at) for pallet, at in shipped_at}
+    pallets = [pallet for pallet, day in shipped_on.items() if day <= as_of]
+    # two index-driven reads joined here: the pallets' children (by the child index), then
+    # the sites' modules — one filtered join lets SQLite without statistics walk every unit
+    site_of = dict(
+        Unit.objects.filter(kind="module", site_id__in=site_ids).values_list("id", "site_id")
     )
     modules: dict[int, tuple[int, datetime.date]] = {}
-    links = UnitLink.objects.filter(
-        child_id__in=list(shipments), parent__kind="module", parent__site_id__in=site_ids
-    ).values_list("parent_id", "child_id", "parent__site_id")
-    for module, pallet, site_id in links.iterator(chunk_size=5000):
-        shipped = timezone.localdate(shipments[pallet])
-        if shipped <= as_of:
-            modules[module] = (site_id, shipped)
+    for start in range(0, len(pallets), IN_CHUNK):
+        chunk = pallets[start : start + IN_CHUNK]
+        links = UnitLink.objects.filter(child_id__in=chunk).values_list("parent_id", "child_id")
+        for module, pallet in links.iterator(chunk_size=20_000):
+            site_id = site_of.get(module)
+            if site_id is not None:
+                modules[module] = (site_id, shipped_on[pallet])
     failed_qs = ReturnedModule.objects.filter(
         status="decided", decision__in=FAILED, item__complaint__received_on__lte=as_of
     )
@@ -546,13 +556,15 @@ def warranty_returns_forecast(
         out = WarrantyForecast(site_id, as_of, [], [], d.unit_cost)
         out.n_failures, out.n_running = d.n_failures, d.n_censored
         if not d.times:
-            out.reason = "No module of this site shipped by then."
+            out.reason = _("No module of this site shipped by then.")
         elif d.n_failures < 2:
-            out.reason = f"{d.n_failures} field failure(s): at least 2 are needed for a fit."
+            out.reason = _(
+                "%(n)s field failures by then: at least 2 are needed for a Weibull fit."
+            ) % {"n": d.n_failures}
         else:
             fitted = analyse(d, detail=True)
             if fitted.fit is None or fitted.forecast is None:
-                out.reason = fitted.reason or "The Weibull fit failed."
+                out.reason = fitted.reason or _("The Weibull fit failed.")
             else:
                 out.beta, out.eta = fitted.fit.beta, fitted.fit.eta
                 fc = fitted.forecast

@@ -15,12 +15,14 @@ menu = Menu(
     description=_("Approved suppliers, IQC sampling, SCAR, scorecards and the supplier portal."),
     items=[
         MenuItem(_("Overview"), "supplier:index", audiences=PORTAL),
+        # a supplier user lands on their own configurable widget page (issue 10 §7): their
+        # SCARs, IQC results and scorecard, drawn by the cockpit from this platform's selectors
+        MenuItem(_("My home page"), "cockpit:my_home", audiences=(SUPPLIER,), landing=True),
         MenuItem(
             _("Supplier portal"),
             "supplier:portal",
             "supplier.view_receipt",
             audiences=PORTAL,
-            landing=True,
         ),
         MenuItem(
             _("Receipts and IQC"),
