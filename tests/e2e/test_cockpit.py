@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from qdm.cockpit.models import KpiValue
+from qdm.cockpit.alerts import scan
+from qdm.cockpit.models import CockpitAlert, KpiValue
 from qdm.manufacturing.models import SpcViolation
 from tests.manufacturing.builders import make_chart
 from tests.personas import World
@@ -71,16 +72,29 @@ def test_cqo_cross_site_view_and_alerts_centre(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "cockpit-sites-en.png"), full_page=True)
 
+    scan()  # the daily job materialises the alert
     page.goto("/cockpit/alerts/")
     spc = page.get_by_test_id("alerts-spc")
     expect(spc).to_contain_text("LAM-TEMP")
     page.screenshot(path=str(SCREENSHOTS / "cockpit-alerts-en.png"), full_page=True)
-    spc.get_by_placeholder("Note").fill("Heater zone 3 replaced")
+    # the cockpit alert is acknowledged by the CQO …
+    form = spc.get_by_test_id("alert-acknowledge")
+    form.get_by_placeholder("Note").fill("Seen: heater zone 3 checked")
     with page.expect_navigation():
-        spc.get_by_role("button", name="Acknowledge").click()
-    assert SpcViolation.objects.get().acknowledged_at is not None
+        form.get_by_role("button", name="Acknowledge", exact=True).click()
+    alert = CockpitAlert.objects.get(kind="spc")
+    assert alert.acknowledged_at is not None and alert.acknowledged_by == world.user("cqo")
+    assert SpcViolation.objects.get().acknowledged_at is None  # manufacturing's own state
+    # … then the violation itself in manufacturing; the next scan closes the alert
     page.goto("/cockpit/alerts/")
-    expect(page.get_by_test_id("alerts-spc")).to_contain_text("Nothing open.")
+    spc = page.get_by_test_id("alerts-spc")
+    spc.locator("form:not([data-testid])").get_by_placeholder("Note").fill("Heater replaced")
+    with page.expect_navigation():
+        spc.get_by_role("button", name="Acknowledge the violation").click()
+    assert SpcViolation.objects.get().acknowledged_at is not None
+    assert scan().closed == 1
+    page.goto("/cockpit/alerts/?state=open")
+    expect(page.get_by_test_id("alerts-spc")).to_contain_text("Nothing here.")
 
     page.goto("/")
     expect(page.get_by_test_id("kpi-tiles")).to_contain_text("2026-03")
