@@ -6,6 +6,7 @@ in ``docs/cockpit.md``; every read goes through a platform's ``selectors`` modul
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -190,8 +191,14 @@ def document_acknowledgement(sites: Sequence[Site], date_from: date, date_to: da
 def _grade_share(grade: str) -> Any:
     def group(date_from: date, date_to: date) -> dict[date, tuple[float, float]]:
         out = {}
+        # the grades change only on a scored month: read them once per such month, not per day
+        months = sup.scorecard_months(date_to)
+        by_last_month: dict[int, Any] = {}
         for day in days(date_from, date_to):
-            grades = sup.cockpit_supplier_grades(day)
+            key = bisect_right(months, day)
+            if key not in by_last_month:
+                by_last_month[key] = sup.cockpit_supplier_grades(day)
+            grades = by_last_month[key]
             if grades:
                 n = sum(1 for g, _m, _c in grades.values() if g == grade)
                 out[day] = (float(n), float(len(grades)))

@@ -39,7 +39,7 @@ from qdm.cockpit.copq import (
 from qdm.cockpit.kpis import LAST, REGISTRY, SUM
 from qdm.cockpit.models import Granularity, KpiValue, QualityGoal
 from qdm.cockpit.models_copq import CopqClass
-from qdm.cockpit.services_goals import measure_goal
+from qdm.cockpit.services_goals import STATUS_LABELS, measure_goal
 from qdm.core.models import Site
 from qdm.service.selectors import complaints_at_sites
 from qdm.system.selectors import top_nonconformities
@@ -94,9 +94,9 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def _kpis(sites: list[Site], month: date) -> list[dict[str, Any]]:
+def _kpis(user: Any, sites: list[Site], month: date) -> list[dict[str, Any]]:
     prev = add_months(month, -1)
-    qs = KpiValue.objects.filter(
+    qs = KpiValue.objects.for_user(user, "view").filter(
         site__in=sites, granularity=Granularity.MONTH, period_start__in=[month, prev]
     )
     names = {f.name for f in KpiValue._meta.fields}
@@ -136,16 +136,10 @@ def _kpis(sites: list[Site], month: date) -> list[dict[str, Any]]:
     return rows
 
 
-def _goals(sites: list[Site], month: date, group: bool) -> list[dict[str, Any]]:
-    qs = QualityGoal.objects.filter(year=month.year)
+def _goals(user: Any, sites: list[Site], month: date, group: bool) -> list[dict[str, Any]]:
+    qs = QualityGoal.objects.for_user(user, "view").filter(year=month.year)
     qs = qs.filter(site__isnull=True) if group else qs.filter(site__in=sites)
     rows = []
-    labels = {
-        "green": _("On target"),
-        "amber": _("At risk"),
-        "red": _("Off target"),
-        "no_data": _("No data"),
-    }
     for goal in qs.order_by("level", "code"):
         m = measure_goal(goal, until=month_end(month))
         rows.append(
@@ -156,7 +150,7 @@ def _goals(sites: list[Site], month: date, group: bool) -> list[dict[str, Any]]:
                 "target": goal.target,
                 "actual": m.actual,
                 "status": m.status,
-                "status_label": labels.get(m.status, m.status),
+                "status_label": str(STATUS_LABELS.get(m.status, m.status)),
                 "forecast": m.forecast,
             }
         )
@@ -272,8 +266,8 @@ def build_report(
         start, end = month, month_end(month)
         ids = [s.pk for s in sites]
         codes = {s.pk: s.code for s in sites}
-        data.kpis = _kpis(sites, month)
-        data.goals = _goals(sites, month, group)
+        data.kpis = _kpis(user, sites, month)
+        data.goals = _goals(user, sites, month, group)
         _copq(data, sites, month, currency)
         data.complaints = [
             {

@@ -192,7 +192,7 @@ def complaint_lot_risks(user: Any) -> list[Risk]:
 
 def goal_forecast_risks(user: Any) -> list[Risk]:
     from qdm.cockpit.models import QualityGoal
-    from qdm.cockpit.services_goals import AMBER, RED, measure_goal
+    from qdm.cockpit.services_goals import AMBER, RED, STATUS_LABELS, measure_goal
     from qdm.core.models import Site
 
     year = timezone.localdate().year
@@ -221,7 +221,7 @@ def goal_forecast_risks(user: Any) -> list[Risk]:
                     (_("Target"), f"{goal.target:g}"),
                     (_("Actual"), "—" if measure.actual is None else f"{measure.actual:.2f}"),
                     (_("Forecast"), f"{measure.forecast:.2f}"),
-                    (_("Forecast status"), measure.forecast_status),
+                    (_("Forecast status"), str(STATUS_LABELS.get(measure.forecast_status, ""))),
                 ],
                 _("Record a PDCA review"),
                 f"{reverse('cockpit:goalreview_add')}?{query}",

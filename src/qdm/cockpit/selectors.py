@@ -136,12 +136,16 @@ def cross_site(
     series: dict[tuple[str, str], dict[date, float | None]] = defaultdict(dict)
     for code, site, start, value in rows:
         series[(code, site)][start] = value
-    group_rows = KpiBreakdown.objects.filter(
-        dimension=Dimension.GROUP,
-        granularity=Granularity.MONTH,
-        period_start__gte=first,
-        period_start__lte=month,
-    ).values_list("kpi", "period_start", "value")
+    group_rows = (
+        KpiBreakdown.objects.for_user(user, "view")
+        .filter(
+            dimension=Dimension.GROUP,
+            granularity=Granularity.MONTH,
+            period_start__gte=first,
+            period_start__lte=month,
+        )
+        .values_list("kpi", "period_start", "value")
+    )
     for code, start, value in group_rows:
         series[(code, "")][start] = value
     kpis = []
@@ -199,9 +203,11 @@ def group_tiles(user: Any, month: date) -> list[dict[str, Any]]:
         .filter(granularity=Granularity.MONTH, period_start=month)
         .values_list("kpi", "numerator", "denominator")
     )
-    group = KpiBreakdown.objects.filter(
-        dimension=Dimension.GROUP, granularity=Granularity.MONTH, period_start=month
-    ).values_list("kpi", "numerator", "denominator")
+    group = (
+        KpiBreakdown.objects.for_user(user, "view")
+        .filter(dimension=Dimension.GROUP, granularity=Granularity.MONTH, period_start=month)
+        .values_list("kpi", "numerator", "denominator")
+    )
     for code, num, den in [*rows, *group]:
         kpi = REGISTRY.get(code)
         if kpi is None:

@@ -478,12 +478,3 @@ def layout_codes(user: Any) -> list[str]:
         return default_codes(user)
     allowed = {w.code for w in available(user)}
     return [c for c in saved if c in allowed]
-
-
-def render_data(user: Any, code: str) -> dict[str, Any]:
-    """The data of one widget for ``user`` (``KeyError`` for an unknown code,
-    ``PermissionError`` for a widget the user may not see)."""
-    widget = REGISTRY[code]
-    if not widget.visible_to(user):
-        raise PermissionError(code)
-    return widget.data(user)

@@ -43,13 +43,6 @@ def cockpit_shipped_modules(site_ids: list[int], start: Any, end: Any) -> QueryS
     )
 
 
-def cockpit_module_models(ids: list[int]) -> dict[int, Any]:
-    """Module models by id (for labels of the cockpit's product breakdown)."""
-    from qdm.data.models import ModuleModel
-
-    return {m.pk: m for m in ModuleModel.objects.filter(pk__in=ids)}
-
-
 def cockpit_module_model(code: str) -> Any:
     """The module model of ``code``, or None."""
     from qdm.data.models import ModuleModel

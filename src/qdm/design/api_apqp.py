@@ -76,11 +76,18 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
     capability = serializers.SerializerMethodField()
     change_warnings = serializers.SerializerMethodField()
 
+    def _evaluation(self, obj: ApqpDeliverable) -> Any:
+        """One evaluation per deliverable and response (state and reason share it)."""
+        cache = self.context.setdefault("apqp_evaluations", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = evaluate(obj)
+        return cache[obj.pk]
+
     def get_state(self, obj: ApqpDeliverable) -> str:
-        return evaluate(obj).state
+        return self._evaluation(obj).state
 
     def get_state_reason(self, obj: ApqpDeliverable) -> str:
-        return evaluate(obj).reason
+        return self._evaluation(obj).reason
 
     def get_capability(self, obj: ApqpDeliverable) -> dict[str, Any] | None:
         """The linked SPC chart's live capability (None without a chart)."""

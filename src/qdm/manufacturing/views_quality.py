@@ -79,11 +79,9 @@ class OqcDeskView(LoginRequiredMixin, View):
         self, request: HttpRequest, bound: dict[str, Any], status: int = 200
     ) -> HttpResponse:
         context: dict[str, Any] = {
-            name: style_form(bound.get(name) or cls()) for name, cls in self.FORMS.items()
+            name: style_form(bound.get(name) or self.scoped(request, cls()))
+            for name, cls in self.FORMS.items()
         }
-        for form_name in ("ship", "pack"):
-            customer = context[form_name].fields["customer"]
-            customer.queryset = customer.queryset.for_user(request.user, "view")
         context["recent"] = (
             ModuleRelease.objects.for_user(request.user, "view")
             .select_related("unit")
@@ -92,12 +90,21 @@ class OqcDeskView(LoginRequiredMixin, View):
         context["can_release"] = request.user.has_perm("manufacturing.add_modulerelease")
         return render(request, self.template_name, context, status=status)
 
+    @staticmethod
+    def scoped(request: HttpRequest, form: Any) -> Any:
+        """``form`` with its customer choices limited to the customers the user may see."""
+        if "customer" in form.fields:
+            field = form.fields["customer"]
+            field.queryset = field.queryset.for_user(request.user, "view")
+        return form
+
     def post(self, request: HttpRequest) -> HttpResponse:
         _require(request, "manufacturing.add_modulerelease")
         action = request.POST.get("action", "")
         if action not in self.FORMS:
             return self.render_page(request, {}, status=400)
-        form = self.FORMS[action](request.POST)
+        # the customer choice is scoped before validation: an id out of scope is invalid
+        form = self.scoped(request, self.FORMS[action](request.POST))
         if form.is_valid():
             data = form.cleaned_data
             try:

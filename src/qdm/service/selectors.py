@@ -590,14 +590,9 @@ def cockpit_complaint_items(site_ids: list[int]) -> Any:
 
 
 def cockpit_complaints_past_sla(user: Any, today: datetime.date) -> Any:
-    """Complaints ``user`` may see past their SLA due date and neither closed nor rejected."""
-    from qdm.service.models import Complaint
-
-    return (
-        Complaint.objects.for_user(user, "view")
-        .filter(sla_due__lt=today)
-        .exclude(status__in=(ComplaintStatus.CLOSED, ComplaintStatus.REJECTED))
-    )
+    """Complaints ``user`` may see past their SLA due date and neither closed nor rejected:
+    the home widget's open complaints, overdue."""
+    return open_complaints(user).filter(sla_due__lt=today)
 
 
 def cockpit_complaint_responses(

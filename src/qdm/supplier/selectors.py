@@ -114,6 +114,17 @@ def cockpit_supplier_grades(on: date) -> dict[int, tuple[str, date, list[Any]]]:
     return out
 
 
+def scorecard_months(until: date) -> list[date]:
+    """The distinct months scored on or before ``until``, oldest first: the supplier grades
+    (``cockpit_supplier_grades``) change only on these dates."""
+    return list(
+        Scorecard.objects.filter(month__lte=until)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
 def cockpit_supplier_grade_changes(on: date) -> dict[int, tuple[str, date, str | None, Any]]:
     """Every scored supplier's grade in its latest month scored on or before ``on`` and in
     the month scored before that (the worst grade of the month's scorecards, as

@@ -168,15 +168,9 @@ def cockpit_nc_findings(site_ids: list[int]) -> Any:
 
 
 def cockpit_overdue_capa_actions(user: Any, today: datetime.date) -> Any:
-    """Open CAPA actions ``user`` may see past their due date (CAPA not closed/cancelled)."""
-    from qdm.system.choices import ActionStatus, CapaStatus
-    from qdm.system.models import CapaAction
-
-    return (
-        CapaAction.objects.for_user(user, "view")
-        .filter(status=ActionStatus.OPEN, due_date__lt=today)
-        .exclude(capa__status__in=(CapaStatus.CLOSED, CapaStatus.CANCELLED))
-    )
+    """Open CAPA actions ``user`` may see past their due date (CAPA not closed/cancelled):
+    the home widget's open actions, overdue."""
+    return open_capa_actions(user).filter(due_date__lt=today)
 
 
 def cockpit_expiring_certificates(user: Any, until: datetime.date) -> Any:

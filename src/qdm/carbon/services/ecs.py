@@ -46,17 +46,29 @@ def read_rows(content: bytes, name: str) -> list[list[Any]]:
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a bad file
-            raise pcf_ecs.EcsTableError([f"{name}: not a readable XLSX file ({exc})."]) from None
+            raise pcf_ecs.EcsTableError(
+                [
+                    _("%(name)s: not a readable XLSX file (%(error)s).")
+                    % {"name": name, "error": exc}
+                ]
+            ) from None
         return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     if suffix == ".csv":
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise pcf_ecs.EcsTableError([f"{name}: a CSV file must be UTF-8."]) from None
+            raise pcf_ecs.EcsTableError(
+                [_("%(name)s: a CSV file must be UTF-8.") % {"name": name}]
+            ) from None
         first = text.splitlines()[0] if text else ""
         delimiter = ";" if first.count(";") > first.count(",") else ","
         return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    raise pcf_ecs.EcsTableError([f"{name}: give a .csv or .xlsx file, not {suffix or 'none'}."])
+    raise pcf_ecs.EcsTableError(
+        [
+            _("%(name)s: give a .csv or .xlsx file, not %(suffix)s.")
+            % {"name": name, "suffix": suffix or _("none")}
+        ]
+    )
 
 
 def load_table(
@@ -83,8 +95,8 @@ def load_table(
     )
     if EcsTableVersion.objects.filter(version=table.version).exists():
         raise pcf_ecs.EcsTableError(
-            [f"ECS table version {table.version!r} exists already; a version never changes, "
-             "load the new table under a new version."]
+            [_("ECS table version %(version)s exists already; a version never changes, load "
+               "the new table under a new version.") % {"version": repr(table.version)}]
         )  # fmt: skip
     with transaction.atomic():
         library, _created = FactorLibrary.objects.get_or_create(

@@ -410,11 +410,6 @@ def gate_deliverables(gate: ApqpGate) -> list[tuple[ApqpDeliverable, Evaluation]
     return [(item, evaluate(item)) for item in items]
 
 
-def not_done(gate: ApqpGate) -> list[tuple[ApqpDeliverable, Evaluation]]:
-    """Required deliverables of the gate that are not done."""
-    return [(d, e) for d, e in gate_deliverables(gate) if d.required and e.state != "done"]
-
-
 def _names(rows: list[tuple[ApqpDeliverable, Evaluation]]) -> str:
     return "; ".join(f"{d.title} ({e.reason})" for d, e in rows)
 

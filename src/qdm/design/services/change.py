@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -460,7 +459,3 @@ def effectivity_rows(change: ChangeRequest, user: Any) -> Iterator[tuple[Any, ..
     for code, model, site, line, produced in rows.iterator(chunk_size=2000):
         side = "" if cut is None or produced is None else ("after" if produced >= cut else "before")
         yield code, model, site or "", line or "", produced.isoformat() if produced else "", side
-
-
-def impact_url(change: ChangeRequest) -> str:
-    return reverse("design:changerequest_detail", args=[change.pk])
