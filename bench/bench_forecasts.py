@@ -140,9 +140,10 @@ def bench_kpis(runs: int, with_profile: bool) -> None:
 def bench_copq(runs: int, with_profile: bool) -> None:
     from django.utils import timezone
 
-    from qdm.cockpit.copq import month_start, reporting_currency
+    from qdm.cockpit.copq import reporting_currency
     from qdm.cockpit.copq_forecast import forecast_copq
     from qdm.core.models import Site
+    from qdm.utilities.periods import month_start
 
     sites = list(Site.objects.order_by("code"))
     last = month_start(timezone.localdate())

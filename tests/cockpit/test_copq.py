@@ -24,7 +24,6 @@ from qdm.cockpit.copq import (
     CurrencyError,
     compute_copq,
     import_cost_records,
-    month_start,
     save_cost_record,
     save_exchange_rate,
     save_revenue,
@@ -35,6 +34,7 @@ from qdm.core.workflow import transition
 from qdm.data.models import Unit, UnitLink
 from qdm.manufacturing.services.holds import place_hold, propose_disposition
 from qdm.service.models import ReturnedModule
+from qdm.utilities.periods import month_start
 from tests.manufacturing.test_inspection_builders import glass_lot, module_model
 from tests.personas import PASSWORD, World, make_user
 from tests.scoping import ScopedModelContract

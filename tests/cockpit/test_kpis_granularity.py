@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from qdm.cockpit.models import KpiBreakdown, KpiValue
-from qdm.cockpit.services import compute_kpis, week_end, week_start
+from qdm.cockpit.services import compute_kpis
 from qdm.data.models import ElResult, Unit
 from qdm.manufacturing.models import ModuleRelease
 from qdm.supplier.models import Scorecard
+from qdm.utilities.periods import week_end, week_start
 from tests.design.builders import module_model
 from tests.manufacturing.test_yield_builders import build_production
 from tests.personas import World

@@ -15,9 +15,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from qdm.cockpit.copq import add_months, save_cost_record, save_exchange_rate
+from qdm.cockpit.copq import save_cost_record, save_exchange_rate
 from qdm.cockpit.models import Granularity, KpiValue
 from qdm.cockpit.reports import ReportNotFound, build_report, render_report
+from qdm.utilities.periods import add_months
 from tests.cockpit.test_copq import external_history, mrb_history, standard_cost, this_month
 from tests.personas import World
 from tests.system.builders import make_nc

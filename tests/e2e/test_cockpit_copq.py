@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from qdm.cockpit.copq import add_months, month_start, save_cost_record
+from qdm.cockpit.copq import save_cost_record
+from qdm.utilities.periods import add_months, month_start
 from tests.personas import World
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,6 @@ the group's; the inverse pair is used as 1/rate). Amounts in a currency without 
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -45,10 +44,11 @@ from qdm.cockpit.models_copq import (
     StandardCost,
 )
 from qdm.core.models import Site
-from qdm.core.querysets import grant_scopes
+from qdm.core.querysets import permitted_site_ids
 from qdm.manufacturing.selectors import mrb_failure_lines
 from qdm.service.selectors import RMA_COST_CURRENCY, complaints_at_sites, rma_cost_lines
 from qdm.system.services.ims import save_record
+from qdm.utilities.periods import month_end, month_start, months_between
 
 CLASSES = [c.value for c in CopqClass]
 ZERO = Decimal(0)
@@ -68,28 +68,7 @@ def reporting_currency() -> str:
     return getattr(settings, "QDM_COPQ_CURRENCY", "CNY")
 
 
-# --- months -------------------------------------------------------------------------------
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    months, m = [], month_start(first)
-    while m <= last:
-        months.append(m)
-        m = add_months(m, 1)
-    return months
+# --- months ---------------------------------------------------------------------------------
 
 
 def parse_month(value: Any) -> date:
@@ -108,19 +87,7 @@ def parse_month(value: Any) -> date:
 
 def allowed_site_ids(user: Any, model: Any, action: str) -> set[int] | None:
     """The sites where ``user`` may ``action`` rows of ``model``; ``None`` means every site."""
-    if user is None or not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
-    ids: set[int] = set()
-    for grant in grant_scopes(user):
-        if perm in grant.permissions:
-            if grant.site_id is None and grant.supplier_id is None and grant.customer_id is None:
-                return None
-            if grant.site_id is not None:
-                ids.add(grant.site_id)
-    return ids
+    return permitted_site_ids(user, f"{model._meta.app_label}.{action}_{model._meta.model_name}")
 
 
 def visible_sites(user: Any) -> list[Site]:

@@ -28,17 +28,11 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from qdm.cockpit.copq import (
-    CopqResult,
-    RateBook,
-    add_months,
-    compute_copq,
-    month_end,
-    reporting_currency,
-)
+from qdm.cockpit.copq import CopqResult, RateBook, compute_copq, reporting_currency
 from qdm.cockpit.forecast import BACKTEST, Z95, Forecast, ForecastError, forecast
 from qdm.core.models import Site
 from qdm.service.selectors import RMA_COST_CURRENCY, warranty_returns_forecast
+from qdm.utilities.periods import add_months, month_end
 
 HISTORY = 36
 HORIZON = 12

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from qdm.cockpit.copq import add_months, month_start
 from qdm.cockpit.models_copq import (
     CostCategory,
     CostItemKind,
@@ -28,6 +27,7 @@ from qdm.cockpit.models_copq import (
 )
 from qdm.core.models import Site
 from qdm.data.models import Material, ModuleModel
+from qdm.utilities.periods import add_months, month_start
 
 #: category → (low, high) monthly amount in CNY; certification costs come in 3 months a year
 MONTHLY = {

@@ -26,16 +26,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qdm.cockpit.copq import (
-    CLASSES,
-    CopqCell,
-    CopqError,
-    add_months,
-    compute_copq,
-    month_end,
-    parse_month,
-    visible_sites,
-)
+from qdm.cockpit.copq import CLASSES, CopqCell, CopqError, compute_copq, parse_month, visible_sites
 from qdm.cockpit.kpis import LAST, REGISTRY, SUM
 from qdm.cockpit.models import Granularity, KpiValue, QualityGoal
 from qdm.cockpit.models_copq import CopqClass
@@ -43,6 +34,7 @@ from qdm.cockpit.services_goals import STATUS_LABELS, measure_goal
 from qdm.core.models import Site
 from qdm.service.selectors import complaints_at_sites
 from qdm.system.selectors import top_nonconformities
+from qdm.utilities.periods import add_months, month_end
 
 LANGUAGES = ("en", "zh-hans")
 FORMATS = ("pdf", "xlsx")

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _t
 
 from qdm.cockpit.kpis import HIGHER, REGISTRY, SPAN, KpiDefinition
 from qdm.cockpit.models import Dimension, Granularity, KpiBreakdown, KpiValue
-from qdm.cockpit.services import month_start
 from qdm.core.models import Site
 from qdm.manufacturing import selectors as mfg
 from qdm.service import selectors as svc
 from qdm.system import selectors as ims
+from qdm.utilities.periods import month_start
 
 CERTIFICATE_DAYS = 90
 TREND_MONTHS = 12

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from qdm.cockpit.kpis import LAST, REGISTRY, SPAN, SUM, KpiDefinition, clear_caches, days
 from qdm.cockpit.models import Dimension, Granularity, KpiBreakdown, KpiValue
 from qdm.core.models import Site
+from qdm.utilities.periods import month_end, month_start, week_end, week_start
 
 MAX_DAYS = 731
 
@@ -38,24 +39,6 @@ class ComputeResult:
     month_rows: int
     week_rows: int = 0
     breakdown_rows: int = 0
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return nxt - timedelta(days=1)
-
-
-def week_start(day: date) -> date:
-    """The Monday of the ISO week of ``day``."""
-    return day - timedelta(days=day.weekday())
-
-
-def week_end(day: date) -> date:
-    return week_start(day) + timedelta(days=6)
 
 
 #: the roll-up periods: granularity → (first day of the period of a day, its last day)

@@ -23,9 +23,7 @@ from qdm.cockpit.copq import (
     CLASSES,
     CopqError,
     CopqResult,
-    add_months,
     compute_copq,
-    month_start,
     parse_month,
     reporting_currency,
     visible_sites,
@@ -40,6 +38,7 @@ from qdm.cockpit.reports import (
     render_report,
 )
 from qdm.core.models import Site
+from qdm.utilities.periods import add_months, month_start
 
 
 @dataclass

@@ -157,6 +157,25 @@ def clear_grant_cache(user: Any) -> None:
             delattr(user, attr)
 
 
+def permitted_site_ids(user: Any, perm: str) -> set[int] | None:
+    """The sites where ``user`` holds ``perm``: ``None`` means every site (a superuser, or a
+    group-wide grant holding it); a site grant adds its site; supplier and customer grants
+    add none. An anonymous or inactive user gets the empty set."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    ids: set[int] = set()
+    for grant in grant_scopes(user):
+        if perm not in grant.permissions:
+            continue
+        if grant.group_wide:
+            return None
+        if grant.site_id is not None:
+            ids.add(grant.site_id)
+    return ids
+
+
 def scope_filter(model: type[models.Model], user: Any, action: str) -> Q | None:
     """The Q that limits ``model`` for ``user`` and ``action``; ``None`` means no limit.
 

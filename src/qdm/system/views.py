@@ -85,13 +85,10 @@ class NonconformityReportView(LoginRequiredMixin, View):
 
 def sites_where(user: Any, action: str) -> Any:
     """The sites where ``user`` may ``action`` nonconformities."""
-    from qdm.core.querysets import grant_scopes
+    from qdm.core.querysets import permitted_site_ids
 
-    perm = f"system.{action}_nonconformity"
-    grants = [g for g in grant_scopes(user) if perm in g.permissions]
-    if user.is_superuser or any(g.group_wide for g in grants):
-        return Site.objects.all()
-    return Site.objects.filter(pk__in={g.site_id for g in grants if g.site_id})
+    ids = permitted_site_ids(user, f"system.{action}_nonconformity")
+    return Site.objects.all() if ids is None else Site.objects.filter(pk__in=ids)
 
 
 class OpenCapaView(LoginRequiredMixin, View):

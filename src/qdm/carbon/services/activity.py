@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from qdm.carbon.choices import ActivityKind
 from qdm.carbon.models import ActivityRecord
 from qdm.core.models import Site
-from qdm.core.querysets import grant_scopes
+from qdm.core.querysets import permitted_site_ids
 from qdm.core.services.audit import record_event
 
 COLUMNS = ("site", "month", "kind", "flow", "quantity", "unit", "certificate scheme", "notes")
@@ -59,17 +59,8 @@ def _month(value: Any) -> dt.date:
 def sites_for(user: Any, perm: str = "carbon.add_activityrecord") -> list[Site]:
     """The sites where ``user`` holds ``perm`` (their grants holding the permission:
     group-wide → every site; at a site → that site)."""
-    if user.is_superuser:
-        return list(Site.objects.all())
-    ids: set[int] = set()
-    for grant in grant_scopes(user):
-        if perm not in grant.permissions:
-            continue
-        if grant.group_wide:
-            return list(Site.objects.all())
-        if grant.site_id is not None:
-            ids.add(grant.site_id)
-    return list(Site.objects.filter(pk__in=ids))
+    ids = permitted_site_ids(user, perm)
+    return list(Site.objects.all() if ids is None else Site.objects.filter(pk__in=ids))
 
 
 def import_activity(file: Any, *, user: Any) -> int:

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qdm.core.querysets import grant_scopes
+from qdm.core.querysets import permitted_site_ids
 from qdm.data.choices import BatchStatus
 from qdm.data.ingest.hooks import batch_stored
 from qdm.data.ingest.profiles import KINDS, SPECS, Mapping, UnknownProfile, resolve_mapping
@@ -75,20 +75,7 @@ def allowed_sites(user: Any, kind: str) -> set[int] | None:
     the user's grants exactly as scoping does; an external (supplier, customer) grant gives
     none."""
     model = SPECS[kind].model()
-    perm = f"{model._meta.app_label}.add_{model._meta.model_name}"
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    sites: set[int] = set()
-    for grant in grant_scopes(user):
-        if perm not in grant.permissions:
-            continue
-        if grant.group_wide:
-            return None
-        if grant.site_id is not None:
-            sites.add(grant.site_id)
-    return sites
+    return permitted_site_ids(user, f"{model._meta.app_label}.add_{model._meta.model_name}")
 
 
 def _zone(name: str) -> ZoneInfo:
