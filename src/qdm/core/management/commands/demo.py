@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from qdm.core.demo import DEMO_PASSWORD, USERS, build_kernel
 from qdm.core.navigation import PLATFORM_APPS
 from qdm.core.roles import role_label
+from qdm.core.services.maintenance import refresh_planner_statistics
 
 # the order data flows in: data first, the cockpit last
 DEMO_ORDER = (
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.build(ctx)
+        refresh_planner_statistics()
         for line in ctx.log:
             self.stdout.write(line)
         self.stdout.write(
