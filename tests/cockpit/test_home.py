@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qdm.cockpit import widgets
+from qdm.cockpit.alerts import scan
 from qdm.cockpit.models import KpiValue
 from qdm.cockpit.models_home import HomeLayout
 from qdm.cockpit.views_home import wall_data
@@ -191,6 +192,7 @@ def test_the_wall_shows_one_site_of_the_users_scope(world: World, client_for) ->
         config=make_chart(world, "A"), part="primary", rule=1, point_time=now, value=151.0,
         detected_at=now,
     )  # fmt: skip
+    scan()  # the wall counts the alerts the daily scan stored, as the alerts centre lists them
     manager_a = make_user("mgr_a", "site_quality_manager", site=world.site_a)
     client = Client()
     client.force_login(manager_a)

@@ -135,7 +135,7 @@ def supplier_grade_drop(params: dict, today: date) -> list[Condition]:
 
 def kpi_goal_breach(params: dict, today: date) -> list[Condition]:
     from qdm.cockpit.models import QualityGoal
-    from qdm.cockpit.services_goals import AMBER, RED, measure_goal
+    from qdm.cockpit.services_goals import AMBER, RED, STATUS_LABELS, measure_goal
 
     statuses = {RED, AMBER} if params.get("status") == AMBER else {RED}
     out = []
@@ -150,7 +150,7 @@ def kpi_goal_breach(params: dict, today: date) -> list[Condition]:
                 f"goal:{goal.pk}",
                 goal.site,
                 f"{goal.code} {goal.title}: {measure.actual:.2f} / {goal.target:g} "
-                f"({measure.status})",
+                f"({STATUS_LABELS[measure.status]})",
                 goal.get_absolute_url(),
                 goal.owner,
                 None,

@@ -170,20 +170,34 @@ def special_cpk(sites: Sequence[Site], first: date, last: date) -> dict[int, tup
 
 
 # --- document acknowledgement (snapshot at day end) -------------------------------------
+def _day_end(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz) - timedelta(
+        microseconds=1
+    )
+
+
 def document_acknowledgement(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
     """Read-and-understood rate at the end of each day: acknowledged / required
-    (effective revision × active distributed user) for the documents of the site."""
+    (effective revision × active distributed user) for the documents of the site — the
+    duties of every site and day read at once, each day-end snapshot taken in memory."""
+    if not sites:
+        return {}
+    zones = {site.pk: ZoneInfo(site.timezone) for site in sites}
+    start = min(_day_end(date_from, tz) for tz in zones.values())
+    end = max(_day_end(date_to, tz) for tz in zones.values())
+    duties: dict[int, list[tuple]] = {}
+    for site_id, rev, _user, acknowledged_at in ims.cockpit_acknowledgement_history(
+        list(zones), start, end
+    ):
+        duties.setdefault(site_id, []).append((rev.effective_at, rev.obsoleted_at, acknowledged_at))
     out: Figures = {}
-    for site in sites:
-        tz = ZoneInfo(site.timezone)
+    for site_id, rows in duties.items():
         for day in days(date_from, date_to):
-            at = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz) - timedelta(
-                microseconds=1
-            )
-            duties = ims.cockpit_acknowledgement_duties([site.pk], at)
-            if duties:
-                done = sum(1 for d in duties if d[4])
-                out[(site.pk, day)] = (float(done), float(len(duties)))
+            at = _day_end(day, zones[site_id])
+            live = [a for eff, obs, a in rows if eff <= at and (obs is None or obs > at)]
+            if live:
+                done = sum(1 for a in live if a is not None and a <= at)
+                out[(site_id, day)] = (float(done), float(len(live)))
     return out
 
 

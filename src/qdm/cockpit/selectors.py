@@ -3,8 +3,9 @@
 
 Every other platform is read through its ``selectors`` module only (open SPC alerts,
 overdue CAPA actions, expiring site certificates, complaint SLA breaches). ``alerts`` and
-``alert_count`` compute the open conditions live (monthly report, home tile); the alerts
-centre lists the rows materialised by ``qdm alerts scan`` (``materialised_alerts``).
+``alert_count`` compute the open conditions live (monthly report); the alerts centre, the
+home page's alert count and the factory wall read the rows materialised by
+``qdm alerts scan`` (``materialised_alerts``).
 """
 
 from __future__ import annotations
@@ -196,23 +197,29 @@ def cross_site(
 
 def group_tiles(user: Any, month: date) -> list[dict[str, Any]]:
     """The KPIs of the user's sites together for ``month``: ratios re-computed from the
-    summed numerators and denominators, counts summed (one query)."""
-    sums: dict[str, list[float | None]] = {}
+    summed numerators and denominators, counts summed (see ``group_tiles_by_month``)."""
+    return group_tiles_by_month(user, [month])[month]
+
+
+def group_tiles_by_month(user: Any, months: list[date]) -> dict[date, list[dict[str, Any]]]:
+    """``group_tiles`` for each of ``months`` — two queries however many months."""
+    sums: dict[tuple[date, str], list[float | None]] = {}
     rows = (
         KpiValue.objects.for_user(user, "view")
-        .filter(granularity=Granularity.MONTH, period_start=month)
-        .values_list("kpi", "numerator", "denominator")
+        .filter(granularity=Granularity.MONTH, period_start__in=months)
+        .values_list("period_start", "kpi", "numerator", "denominator")
     )
     group = (
         KpiBreakdown.objects.for_user(user, "view")
-        .filter(dimension=Dimension.GROUP, granularity=Granularity.MONTH, period_start=month)
-        .values_list("kpi", "numerator", "denominator")
+        .filter(dimension=Dimension.GROUP, granularity=Granularity.MONTH)
+        .filter(period_start__in=months)
+        .values_list("period_start", "kpi", "numerator", "denominator")
     )
-    for code, num, den in [*rows, *group]:
+    for start, code, num, den in [*rows, *group]:
         kpi = REGISTRY.get(code)
         if kpi is None:
             continue
-        cell = sums.setdefault(code, [None, None])
+        cell = sums.setdefault((start, code), [None, None])
         if kpi.aggregation == SPAN and num is not None:
             # medians and Cpk: the sites' values weighted by their observations
             num, den = num * (den or 0.0), den
@@ -220,21 +227,24 @@ def group_tiles(user: Any, month: date) -> list[dict[str, Any]]:
             cell[0] = (cell[0] or 0.0) + num
         if den is not None:
             cell[1] = (cell[1] or 0.0) + den
-    tiles = []
-    for kpi in REGISTRY.values():
-        num, den = sums.get(kpi.code, [None, None])
-        if kpi.aggregation == SPAN:
-            num, den = (num / den if den else None), den
-        tiles.append(
-            {
-                "code": kpi.code,
-                "name": kpi.name,
-                "unit": kpi.unit,
-                "value": kpi.value(num, den),
-                "direction": kpi.direction,
-            }
-        )
-    return tiles
+    out: dict[date, list[dict[str, Any]]] = {}
+    for month in months:
+        tiles = []
+        for kpi in REGISTRY.values():
+            num, den = sums.get((month, kpi.code), [None, None])
+            if kpi.aggregation == SPAN:
+                num, den = (num / den if den else None), den
+            tiles.append(
+                {
+                    "code": kpi.code,
+                    "name": kpi.name,
+                    "unit": kpi.unit,
+                    "value": kpi.value(num, den),
+                    "direction": kpi.direction,
+                }
+            )
+        out[month] = tiles
+    return out
 
 
 @dataclass

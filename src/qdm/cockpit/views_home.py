@@ -28,12 +28,20 @@ from rest_framework.views import APIView
 
 from qdm.cockpit import widgets
 from qdm.cockpit.models_home import HomeLayout
+from qdm.cockpit.selectors import materialised_alerts
 from qdm.core.models import Line, Site
 from qdm.core.navigation import is_external
 from qdm.core.roles import role_label
 
 WALL_REFRESH_SECONDS = 60
 WALL_TILES = 8  # the KPIs of the site with a value, in registry order
+WALL_ALERTS = 10
+
+
+def open_alerts(user: Any, site: str = "") -> Any:
+    """The stored alerts (``qdm alerts scan``) still open and not acknowledged that ``user``
+    may see — the alerts centre's own reader — at the site of code ``site`` if given."""
+    return materialised_alerts(user, site=site, acknowledged="no", state="open")
 
 
 class LayoutError(ValueError):
@@ -108,7 +116,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 .values_list("workshop__site__code")
                 .annotate(n=Count("pk"))
             )
-            context.update(sites=sites, site_count=len(sites), line_count=sum(lines.values()))
+            context.update(
+                sites=sites,
+                site_count=len(sites),
+                line_count=sum(lines.values()),
+                alert_count=open_alerts(user).count(),
+            )
         return context
 
 
@@ -238,13 +251,13 @@ def wall_site(request: HttpRequest) -> Site:
 
 def wall_data(user: Any, site: Site, today: date | None = None) -> dict[str, Any]:
     """Big KPI tiles of the site's latest month, today's FPY by line (site-local day) and
-    the site's open alerts — all read with the user's scope."""
+    the site's open, unacknowledged alerts of the alerts centre — all read with the user's
+    scope."""
     from zoneinfo import ZoneInfo
 
     from qdm.cockpit.kpis import REGISTRY
     from qdm.cockpit.models import Granularity, KpiValue
-    from qdm.manufacturing.selectors import fpy_by_line, open_spc_alerts
-    from qdm.system.selectors import open_capa_actions
+    from qdm.manufacturing.selectors import fpy_by_line
 
     values = KpiValue.objects.for_user(user, "view").filter(
         site=site, granularity=Granularity.MONTH
@@ -262,8 +275,7 @@ def wall_data(user: Any, site: Site, today: date | None = None) -> dict[str, Any
         if by_code.get(k.code) is not None and by_code[k.code].value is not None
     ][:WALL_TILES]
     today = today or timezone.localtime(timezone.now(), ZoneInfo(site.timezone)).date()
-    spc = open_spc_alerts(user).filter(config__site=site)
-    overdue = open_capa_actions(user).filter(capa__site=site, due_date__lt=today)
+    alerts = open_alerts(user, site.code)
     lines = fpy_by_line(user, site, today)
     return {
         "site": site,
@@ -272,10 +284,8 @@ def wall_data(user: Any, site: Site, today: date | None = None) -> dict[str, Any
         "today": today,
         "fpy": widgets.fpy_chart(lines),
         "lines": lines,
-        "spc": list(spc[:10]),
-        "spc_count": spc.count(),
-        "overdue": list(overdue[:10]),
-        "overdue_count": overdue.count(),
+        "alerts": list(alerts[:WALL_ALERTS]),
+        "alert_count": alerts.count(),
         "refreshed": timezone.localtime(timezone.now(), ZoneInfo(site.timezone)),
         "refresh_seconds": WALL_REFRESH_SECONDS,
     }

@@ -90,7 +90,7 @@ def kpi_tiles(user: Any) -> dict[str, Any]:
     a group goal's measured value would include sites the user may not see)."""
     from qdm.cockpit.kpis import REGISTRY, SUM
     from qdm.cockpit.models import QualityGoal
-    from qdm.cockpit.selectors import _shift_months, group_tiles, latest_month
+    from qdm.cockpit.selectors import _shift_months, group_tiles_by_month, latest_month
     from qdm.cockpit.services_goals import status_of
     from qdm.core.models import Site
 
@@ -98,8 +98,9 @@ def kpi_tiles(user: Any) -> dict[str, Any]:
     if month is None:
         return {"tiles": [], "month": None}
     months = [_shift_months(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
-    # the trend: the same roll-up as the tiles, month by month (one query each)
-    by_month = {m: {t["code"]: t["value"] for t in group_tiles(user, m)} for m in months[:-1]}
+    # the trend: the same roll-up as the tiles, every month read at once
+    tiles_by_month = group_tiles_by_month(user, months)
+    by_month = {m: {t["code"]: t["value"] for t in tiles_by_month[m]} for m in months[:-1]}
     site_ids = list(Site.objects.for_user(user, "view").values_list("pk", flat=True))
     own_site = site_ids[0] if len(site_ids) == 1 else None
     goals: dict[str, Any] = {}
@@ -112,7 +113,7 @@ def kpi_tiles(user: Any) -> dict[str, Any]:
         if goal.kpi not in goals or goal.site_id is not None:
             goals[goal.kpi] = goal  # the goal of the user's one site wins over the group's
     tiles = []
-    for tile in group_tiles(user, month):
+    for tile in tiles_by_month[month]:
         kpi = REGISTRY[tile["code"]]
         if tile["value"] is None and kpi.code not in goals:
             continue  # neither a value in the user's scope nor a goal: nothing to show
