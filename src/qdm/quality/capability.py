@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from qdm.quality import spc
 from qdm.quality.spc import SpcInputError, Subgroups
@@ -112,7 +113,7 @@ class CapabilityResult:
         }
 
 
-def anderson_darling(values: np.ndarray) -> NormalityTest:
+def anderson_darling(values: NDArray[np.float64]) -> NormalityTest:
     """Anderson-Darling normality test, composite hypothesis (D'Agostino & Stephens 1986).
 
     ``A^2 = -n - (1/n) sum (2i - 1) [ln Phi(z_(i)) + ln(1 - Phi(z_(n+1-i)))]`` with
@@ -144,7 +145,9 @@ def anderson_darling(values: np.ndarray) -> NormalityTest:
     return NormalityTest(a2, adj, min(1.0, max(0.0, p)))
 
 
-def _as_data(data: Subgroups | Sequence[float] | np.ndarray) -> tuple[np.ndarray, Subgroups]:
+def _as_data(
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
+) -> tuple[NDArray[np.float64], Subgroups]:
     if isinstance(data, Subgroups):
         return data.values, data
     arr = np.asarray(data, dtype=np.float64)
@@ -200,7 +203,7 @@ def _bissell(index: float | None, n: int, z: float) -> Interval | None:
 
 
 def capability(
-    data: Subgroups | Sequence[float] | np.ndarray,
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
     *,
     lsl: float | None = None,
     usl: float | None = None,
@@ -234,7 +237,6 @@ def capability(
     if not (sw > 0 and so > 0):
         raise SpcInputError("constant series: the data show no variation, so sigma is 0")
 
-    two_sided = lsl is not None and usl is not None
     alpha = 1.0 - confidence
     z2 = float(norm.ppf(1.0 - alpha / 2.0))
     z1 = float(norm.ppf(confidence))
@@ -242,7 +244,9 @@ def capability(
     def side_indices(sigma: float) -> tuple[float | None, float | None, float | None]:
         lo = (mean - lsl) / (nsigmas * sigma) if lsl is not None else None
         hi = (usl - mean) / (nsigmas * sigma) if usl is not None else None
-        both = (usl - lsl) / (2.0 * nsigmas * sigma) if two_sided else None  # type: ignore[operator]
+        both = (
+            (usl - lsl) / (2.0 * nsigmas * sigma) if lsl is not None and usl is not None else None
+        )
         return both, lo, hi
 
     cp, cpl, cpu = side_indices(sw)
@@ -256,7 +260,9 @@ def capability(
         cp_ci = (cp * math.sqrt(chi_lo / (n - 1)), cp * math.sqrt(chi_hi / (n - 1)))
     cpl_ci, cpu_ci, cpk_ci = _bissell(cpl, n, z1), _bissell(cpu, n, z1), _bissell(cpk, n, z2)
 
-    tgt = target if target is not None else ((lsl + usl) / 2.0 if two_sided else None)  # type: ignore[operator]
+    tgt = target
+    if tgt is None and lsl is not None and usl is not None:
+        tgt = (lsl + usl) / 2.0
     cpm = cpm_ci = None
     if cp is not None and tgt is not None:
         d = (mean - tgt) / sw
@@ -293,7 +299,7 @@ class BoxCoxCapability:
 
 
 def boxcox_capability(
-    data: Subgroups | Sequence[float] | np.ndarray,
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
     *,
     lsl: float | None = None,
     usl: float | None = None,
@@ -349,7 +355,7 @@ class PercentileCapability:
 
 
 def percentile_capability(
-    data: Subgroups | Sequence[float] | np.ndarray,
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
     *,
     lsl: float | None = None,
     usl: float | None = None,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from qdm.quality.spc import CHARTS, ChartResult, SpcInputError, Subgroups
 
@@ -88,7 +89,9 @@ def _locate_bad_cell(path: str, header: _Header, wanted: dict[str, int]) -> NoRe
     raise SpcInputError(f"{path}: could not parse the numeric columns")
 
 
-def _load_numeric(path: str, header: _Header, wanted: dict[str, int]) -> dict[str, np.ndarray]:
+def _load_numeric(
+    path: str, header: _Header, wanted: dict[str, int]
+) -> dict[str, NDArray[np.float64]]:
     cols = list(wanted.values())
     try:
         with _open_text(path) as fh:
@@ -103,7 +106,7 @@ def _load_numeric(path: str, header: _Header, wanted: dict[str, int]) -> dict[st
     return {name: table[:, j] for j, name in enumerate(wanted)}
 
 
-def _load_labels(path: str, header: _Header, idx: int) -> np.ndarray:
+def _load_labels(path: str, header: _Header, idx: int) -> NDArray[np.str_]:
     labels: list[str] = []
     with _open_text(path) as fh:
         for number, row in enumerate(csv.reader(fh), start=1):
@@ -124,7 +127,7 @@ def _column(header: _Header, *names: str) -> int | None:
     return None
 
 
-def read_variables(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+def read_variables(path: str) -> tuple[NDArray[np.float64], NDArray[Any] | None]:
     """``(values, subgroup labels or None)`` from a CSV with a ``value`` column."""
     header = _read_header(path)
     v = _column(header, "value")
@@ -144,7 +147,7 @@ def read_variables(path: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 def read_attributes(
     path: str, count_names: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     """``(counts, sizes or None)`` from a CSV with a defectives/defects column and ``size``."""
     header = _read_header(path)
     c = _column(header, *count_names)
@@ -227,7 +230,9 @@ def _run(
 # --------------------------------------------------------------------------------------------
 
 
-def _subgroups(values: np.ndarray, labels: np.ndarray | None, size: int | None) -> Subgroups:
+def _subgroups(
+    values: NDArray[np.float64], labels: NDArray[Any] | None, size: int | None
+) -> Subgroups:
     if labels is not None:
         return Subgroups.from_labels(values, labels)
     if size is not None:
@@ -258,10 +263,12 @@ def build_chart(args: argparse.Namespace) -> ChartResult:
                 "--subgroup-size")  # fmt: skip
         names = ("defectives", "defects") if chart in ("p", "np") else ("defects", "defectives")
         counts, sizes = read_attributes(args.file, names)
-        if sizes is None and chart != "c":
+        if chart == "c":
+            return spc.c_chart(counts, sizes, center=args.center, **common)
+        if sizes is None:
             raise SpcInputError(f"{args.file}: the {chart} chart needs a 'size' column")
-        fn = {"p": spc.p_chart, "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}[chart]
-        return fn(counts, sizes, center=args.center, **common)  # type: ignore[operator]
+        fn = {"p": spc.p_chart, "np": spc.np_chart, "u": spc.u_chart}[chart]
+        return fn(counts, sizes, center=args.center, **common)
 
     values, labels = read_variables(args.file)
     if chart in ("xbar-r", "xbar-s"):
@@ -299,7 +306,7 @@ def build_chart(args: argparse.Namespace) -> ChartResult:
     )
 
 
-def _fmt(v: float | np.ndarray) -> str:
+def _fmt(v: float | NDArray[np.float64]) -> str:
     if isinstance(v, np.ndarray):
         return f"variable ({v.min():.7g} .. {v.max():.7g})"
     return f"{v:.7g}"

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import special
 
 
@@ -65,7 +66,7 @@ class LevelResult:
         return asdict(self)
 
 
-def _known(values: np.ndarray) -> np.ndarray:
+def _known(values: NDArray[Any]) -> NDArray[np.bool_]:
     if values.dtype.kind == "f":
         return ~np.isnan(values)
     if values.dtype.kind == "O":
@@ -82,13 +83,15 @@ class _Side:
     """One side of a dimension, integer-coded: unit ``keys`` (linked only) and ``codes`` into
     the sorted distinct labels ``labels`` (only units with a known value are kept)."""
 
-    keys: np.ndarray | None
-    codes: np.ndarray
-    labels: np.ndarray
+    keys: NDArray[Any] | None
+    codes: NDArray[np.int64]
+    labels: NDArray[np.str_]
     units: int
 
 
-def _factorize(values: np.ndarray, labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(
+    values: NDArray[Any], labels: NDArray[Any] | None
+) -> tuple[NDArray[np.int64], NDArray[np.str_]]:
     """``(codes, sorted distinct labels)`` of the known values (code -1: unknown). Distinct
     raw values are found by hashing (``pandas.factorize``), so the unknown test and the text
     conversion run once per distinct value, not once per unit."""
@@ -142,7 +145,7 @@ def _side(spec: Any, name: str, side: str) -> _Side:
     return _Side(keys, codes[ok], text, int(pd.unique(keys).size))
 
 
-def _count(side: _Side, level_of_code: np.ndarray, n_levels: int) -> np.ndarray:
+def _count(side: _Side, level_of_code: NDArray[np.int64], n_levels: int) -> NDArray[np.int64]:
     """Units per level: ``level_of_code`` maps the side's codes to the tested levels (-1: not
     tested); a linked unit counts once per level."""
     if n_levels == 0 or side.codes.size == 0:
@@ -156,7 +159,7 @@ def _count(side: _Side, level_of_code: np.ndarray, n_levels: int) -> np.ndarray:
     return np.bincount(pos, minlength=n_levels).astype(np.int64)
 
 
-def benjamini_hochberg(p: Sequence[float] | np.ndarray) -> np.ndarray:
+def benjamini_hochberg(p: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
     """Benjamini–Hochberg adjusted p-values (q-values), same as R's ``p.adjust(p, "BH")``."""
     p = np.asarray(p, dtype=float)
     m = p.size
@@ -180,7 +183,7 @@ _LN_2PI = float(np.log(2 * np.pi))
 _S = (1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188)
 
 
-def _stirlerr(n: np.ndarray) -> np.ndarray:
+def _stirlerr(n: NDArray[np.float64]) -> NDArray[np.float64]:
     """log(n!) - log(sqrt(2 pi n) (n/e)^n) for integers n >= 0 (Loader 2000)."""
     n = np.asarray(n, dtype=float)
     out = np.zeros(n.shape)
@@ -207,7 +210,7 @@ def _stirlerr(n: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bd0(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+def _bd0(x: NDArray[np.float64], mu: NDArray[np.float64]) -> NDArray[np.float64]:
     """Deviance term x log(x/mu) + mu - x without cancellation (Loader 2000)."""
     x, mu = np.broadcast_arrays(np.asarray(x, float), np.asarray(mu, float))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -229,7 +232,9 @@ def _bd0(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return np.where(x == 0, mu, out)
 
 
-def _log_dbinom(x: np.ndarray, n: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _log_dbinom(
+    x: NDArray[np.float64], n: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """log of the binomial probability of x in n (q = 1 - p), Loader's form (R's dbinom_raw)."""
     x, n, p, q = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, n, p, q)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -243,7 +248,7 @@ def _log_dbinom(x: np.ndarray, n: np.ndarray, p: np.ndarray, q: np.ndarray) -> n
     return np.where((x < 0) | (x > n), -np.inf, out)
 
 
-def hypergeom_logpmf(x: Any, total: Any, good: Any, draws: Any) -> np.ndarray:
+def hypergeom_logpmf(x: Any, total: Any, good: Any, draws: Any) -> NDArray[np.float64]:
     """log P(X = x) for X ~ Hypergeometric(total, good, draws), elementwise (R's dhyper)."""
     x, total, good, draws = (np.asarray(v, dtype=float) for v in (x, total, good, draws))
     bad = total - good
@@ -262,8 +267,12 @@ def hypergeom_logpmf(x: Any, total: Any, good: Any, draws: Any) -> np.ndarray:
 
 
 def _ratio_sums(
-    first: np.ndarray, total: np.ndarray, good: np.ndarray, draws: np.ndarray, step: int
-) -> np.ndarray:
+    first: NDArray[np.int64],
+    total: NDArray[np.int64],
+    good: NDArray[np.int64],
+    draws: NDArray[np.int64],
+    step: int,
+) -> NDArray[np.float64]:
     """sum_j pmf(first + step*j) / pmf(first) over the support (step +1: upper tail, -1:
     lower tail), the ratios pmf(x ± 1)/pmf(x) multiplied up in blocks; a row stops once the
     rest of its (falling) terms is below 1e-17 of its sum."""
@@ -298,7 +307,9 @@ def _ratio_sums(
     return sums
 
 
-def fisher_greater_log(a: Any, n1: Any, b: Any, n2: Any) -> tuple[np.ndarray, np.ndarray]:
+def fisher_greater_log(
+    a: Any, n1: Any, b: Any, n2: Any
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``(p, log p)`` of the one-sided Fisher exact test for arrays of 2×2 tables
     ``[[a, n1-a], [b, n2-b]]`` (alternative: the level is more frequent among the failing
     units), i.e. ``P(X >= a)`` for ``X ~ Hypergeometric(n1 + n2, a + b, n1)``; ``log p``
@@ -329,7 +340,7 @@ def fisher_greater_log(a: Any, n1: Any, b: Any, n2: Any) -> tuple[np.ndarray, np
     return np.clip(p, 0.0, 1.0).reshape(shape), log_p.reshape(shape)
 
 
-def fisher_greater(a: Any, n1: Any, b: Any, n2: Any) -> np.ndarray:
+def fisher_greater(a: Any, n1: Any, b: Any, n2: Any) -> NDArray[np.float64]:
     """One-sided Fisher exact p-values for arrays of 2×2 tables ``[[a, n1-a], [b, n2-b]]``
     (alternative: the level is more frequent among the failing units), the same numbers as
     ``scipy.stats.fisher_exact(table, alternative="greater")`` (to ~1e-13 relative)."""
@@ -338,7 +349,7 @@ def fisher_greater(a: Any, n1: Any, b: Any, n2: Any) -> np.ndarray:
 
 def bin_numeric(
     failing: Any, comparison: Any, bins: int = 5, unit: str = ""
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     """Labels of quantile bins (edges from both sides together) for a process parameter,
     e.g. ``"148.2–151.0 °C"``; NaN stays unknown (``None``)."""
     f = np.asarray(failing, dtype=float)
@@ -352,7 +363,7 @@ def bin_numeric(
     labels = [f"{lo:.4g}–{hi:.4g}{suffix}" for lo, hi in itertools.pairwise(edges)]
     labels = labels or [f"{edges[0]:.4g}{suffix}"]
 
-    def label(x: np.ndarray) -> np.ndarray:
+    def label(x: NDArray[np.float64]) -> NDArray[np.object_]:
         idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(labels) - 1)
         out = np.asarray(labels, dtype=object)[idx]
         out[np.isnan(x)] = None
@@ -376,7 +387,7 @@ def rank_levels(
         raise CommonalityInputError(f"dimensions differ between the two sides: {missing}")
     if not 0 < alpha < 1:
         raise CommonalityInputError(f"alpha must be between 0 and 1, got {alpha}")
-    rows: list[tuple[str, np.ndarray, np.ndarray, int, np.ndarray, int]] = []
+    rows: list[tuple[str, NDArray[np.str_], NDArray[np.int64], int, NDArray[np.int64], int]] = []
     for name in failing:
         fail = _side(failing[name], name, "failing")
         comp = _side(comparison[name], name, "comparison")

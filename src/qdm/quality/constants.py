@@ -30,6 +30,7 @@ from functools import cache
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 #: Largest subgroup size for which range-based constants are provided (qcc's d2 table ends at 25).
 MAX_RANGE_SUBGROUP = 25
@@ -52,7 +53,9 @@ def _check_n(n: int, upper: int | None = MAX_RANGE_SUBGROUP) -> int:
     return int(n)
 
 
-def _gauss_legendre(a: float, b: float, panels: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+def _gauss_legendre(
+    a: float, b: float, panels: int, order: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Composite Gauss-Legendre nodes and weights on [a, b] (vectorised quadrature grid)."""
     t, w = np.polynomial.legendre.leggauss(order)
     edges = np.linspace(a, b, panels + 1)
@@ -64,7 +67,7 @@ def _gauss_legendre(a: float, b: float, panels: int, order: int) -> tuple[np.nda
 
 
 @cache
-def _grid_1d() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid_1d() -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     from scipy.special import ndtr
 
     # Outside +-12 the integrand is below 1e-30: the truncation error is nil in double precision.
@@ -73,7 +76,13 @@ def _grid_1d() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @cache
-def _grid_2d() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _grid_2d() -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]:
     from scipy.special import ndtr
 
     x, wx = _gauss_legendre(-10.0, 10.0, 40, 16)
@@ -131,7 +140,9 @@ def d3_for(n: int, source: D3Source = "qcc") -> float:
     raise ValueError(f"unknown d3 source {source!r}")
 
 
-def c4(n: int | float | np.ndarray) -> float | np.ndarray:
+def c4(
+    n: int | float | NDArray[np.int64] | NDArray[np.float64],
+) -> float | NDArray[np.float64]:
     """Unbiasing constant for the sample standard deviation (exact, via log-gamma).
 
     ``c4 = sqrt(2/(n-1)) * Gamma(n/2) / Gamma((n-1)/2)``; same expression as qcc's ``.qcc.c4``.
@@ -184,13 +195,13 @@ def constants(n: int, d3_source: D3Source = "exact") -> ChartConstants:
     )
 
 
-def d2_array(sizes: np.ndarray) -> np.ndarray:
+def d2_array(sizes: NDArray[np.int64]) -> NDArray[np.float64]:
     """Vector of table d2 values for an array of subgroup sizes (each 2..25)."""
     table = np.array([np.nan, np.nan] + [d2(k) for k in range(2, MAX_RANGE_SUBGROUP + 1)])
     return table[sizes]
 
 
-def d3_array(sizes: np.ndarray, source: D3Source = "qcc") -> np.ndarray:
+def d3_array(sizes: NDArray[np.int64], source: D3Source = "qcc") -> NDArray[np.float64]:
     """Vector of d3 values for an array of subgroup sizes (each 2..25)."""
     uniq = np.unique(sizes)
     table = np.full(MAX_RANGE_SUBGROUP + 1, np.nan)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Literal, TextIO
+from typing import Literal, NoReturn, TextIO
 
 ActionPriority = Literal["H", "M", "L"]
 FmeaKind = Literal["dfmea", "pfmea"]
@@ -58,6 +58,8 @@ AP_TABLE: tuple[tuple[tuple[int, int], tuple[int, int], str], ...] = (
     ((2, 3), (1, 1), "LLLL"),
     ((1, 1), (1, 10), "LLLL"),
 )
+
+_PRIORITIES: dict[str, ActionPriority] = {"H": "H", "M": "M", "L": "L"}
 
 KINDS: tuple[str, ...] = ("dfmea", "pfmea")
 
@@ -95,7 +97,7 @@ def action_priority(
         if _in(s_band, s) and _in(o_band, o):
             for d_band, ap in zip(DETECTION_BANDS, aps, strict=True):
                 if _in(d_band, d):
-                    return ap  # type: ignore[return-value]
+                    return _PRIORITIES[ap]
     raise AssertionError(f"AP table has no cell for S={s} O={o} D={d}")
 
 
@@ -113,7 +115,7 @@ class _ArgError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _ArgError(message)
 
 

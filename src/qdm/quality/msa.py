@@ -33,9 +33,10 @@ import json
 import math
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Literal, TextIO
+from typing import Literal, NoReturn, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
 Method = Literal["anova", "xbar-r"]
@@ -116,7 +117,9 @@ class GaugeRR:
 # --------------------------------------------------------------------------------------------
 
 
-def study_array(rows: list[tuple[str, str, float]]) -> tuple[np.ndarray, list[str], list[str]]:
+def study_array(
+    rows: list[tuple[str, str, float]],
+) -> tuple[NDArray[np.float64], list[str], list[str]]:
     """``(part, operator, value)`` rows -> array ``[part, operator, trial]`` plus labels.
 
     Labels keep their first-appearance order.  Raises :class:`MsaInputError` when the study is
@@ -161,12 +164,15 @@ def study_array(rows: list[tuple[str, str, float]]) -> tuple[np.ndarray, list[st
 
 def _finish(
     method: Method,
-    data: np.ndarray,
+    data: NDArray[np.float64],
     ev: float,
     av: float,
     pv: float,
     tolerance: float | None,
-    **extra: object,
+    *,
+    interaction: float = 0.0,
+    interaction_pooled: bool | None = None,
+    anova_table: tuple[AnovaRow, ...] = (),
 ) -> GaugeRR:
     if tolerance is not None and not (math.isfinite(tolerance) and tolerance > 0):
         raise MsaInputError(f"tolerance must be a positive number, got {tolerance}")
@@ -189,7 +195,9 @@ def _finish(
         pct_study_var_grr=100.0 * grr / tv,
         pct_tolerance_grr=None if tolerance is None else 100.0 * STUDY_SIGMAS * grr / tolerance,
         ndc=ndc,
-        **extra,  # type: ignore[arg-type]
+        interaction=interaction,
+        interaction_pooled=interaction_pooled,
+        anova_table=anova_table,
     )
 
 
@@ -198,7 +206,7 @@ def _finish(
 # --------------------------------------------------------------------------------------------
 
 
-def average_and_range(data: np.ndarray, tolerance: float | None = None) -> GaugeRR:
+def average_and_range(data: NDArray[np.float64], tolerance: float | None = None) -> GaugeRR:
     """AIAG average-and-range gauge R&R of ``data[part, operator, trial]``."""
     p, o, r = data.shape
     if r not in K1:
@@ -223,7 +231,7 @@ def average_and_range(data: np.ndarray, tolerance: float | None = None) -> Gauge
 
 
 def anova(
-    data: np.ndarray,
+    data: NDArray[np.float64],
     tolerance: float | None = None,
     alpha_interaction: float = DEFAULT_ALPHA_INTERACTION,
 ) -> GaugeRR:
@@ -251,6 +259,7 @@ def anova(
 
     f_int, p_int = fp(ms_int, ms_error, df_int, df_error)
     pooled = p_int > alpha_interaction
+    table: tuple[AnovaRow, ...]
     if pooled:
         df_res = df_int + df_error
         ms_res = (ss_int + ss_error) / df_res
@@ -317,7 +326,7 @@ class _ArgError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _ArgError(message)
 
 

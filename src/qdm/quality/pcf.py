@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 class PcfError(ValueError):
@@ -272,7 +273,9 @@ class SupplyChain:
                 q = convert(qty, unit, declared, what=f"step {step.name!r} flow {flow!r}")
                 self.B[self.flow_index[flow], j] += q / step.yield_
 
-    def characterisation(self, factors: Mapping[str, Factor], basis: Basis | None) -> np.ndarray:
+    def characterisation(
+        self, factors: Mapping[str, Factor], basis: Basis | None
+    ) -> NDArray[np.float64]:
         missing = [f for f in self.flows if f not in factors and self.B[self.flow_index[f]].any()]
         if missing:
             raise PcfError(f"No emission factor for flow(s): {', '.join(missing)}.")
@@ -446,7 +449,10 @@ def reference_chain(
 
 
 def reference_factors(
-    grid: Mapping[str, float], basis: Basis | None = None, *, overrides: Mapping[str, float] = ()
+    grid: Mapping[str, float],
+    basis: Basis | None = None,
+    *,
+    overrides: Mapping[str, float] | None = None,
 ) -> dict[str, Factor]:
     """Factors for :func:`reference_chain`: electricity flows (kg CO2e/kWh) from ``grid``,
     materials from PV_ICE (§6.5) or ``overrides``."""
@@ -455,7 +461,7 @@ def reference_factors(
         flow: Factor(flow, value, "kg CO2e/kWh", basis, "pv-reference §6.4")
         for flow, value in grid.items()
     }
-    values = {**MATERIAL_FACTORS, **dict(overrides)}
+    values = {**MATERIAL_FACTORS, **(overrides or {})}
     out["silicon process"] = Factor(
         "silicon process", values["silicon"], "kg CO2e/kg", basis, "PV_ICE §6.5"
     )
@@ -466,13 +472,13 @@ def reference_factors(
 
 # --- footprint along a genealogy -----------------------------------------------------------------
 def propagate_genealogy(
-    own: np.ndarray,
-    parent: np.ndarray,
-    child: np.ndarray,
-    share: np.ndarray,
+    own: NDArray[np.float64],
+    parent: NDArray[np.int64],
+    child: NDArray[np.int64],
+    share: NDArray[np.float64],
     *,
     max_depth: int = 20,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Footprint of every unit: its ``own`` emissions plus ``share`` × footprint of each
     parent it consumed (``parent[k]`` went into ``child[k]``; indices into ``own``).
     Solves ``x = e + W x`` for a DAG by the exact finite Neumann series; a cycle (W not
@@ -489,7 +495,8 @@ def propagate_genealogy(
     total = own.copy()
     term = own
     for _depth in range(max_depth + 1):
-        term = np.bincount(child, weights=share * term[parent], minlength=n)
+        # numpy's stub types bincount as NDArray[intp] even with weights (float64 at runtime).
+        term = np.bincount(child, weights=share * term[parent], minlength=n)  # type: ignore[assignment]
         if not term.any():
             return total
         total += term

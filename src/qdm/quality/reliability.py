@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import optimize, stats
 
 METHODS = ("mle", "rr")
@@ -55,7 +56,7 @@ class WeibullFit:
     n_censored: int
     loglik: float
 
-    def cdf(self, t: Any) -> np.ndarray:
+    def cdf(self, t: Any) -> NDArray[np.float64]:
         return weibull_cdf(t, self.beta, self.eta)
 
     def b_life(self, fraction: float = 0.10) -> float:
@@ -84,12 +85,12 @@ class WeibullFit:
 # --------------------------------------------------------------------------------------------
 
 
-def weibull_cdf(t: Any, beta: float, eta: float) -> np.ndarray:
+def weibull_cdf(t: Any, beta: float, eta: float) -> NDArray[np.float64]:
     t = np.asarray(t, dtype=float)
     return -np.expm1(-np.power(np.maximum(t, 0.0) / eta, beta))
 
 
-def weibull_sf(t: Any, beta: float, eta: float) -> np.ndarray:
+def weibull_sf(t: Any, beta: float, eta: float) -> NDArray[np.float64]:
     t = np.asarray(t, dtype=float)
     return np.exp(-np.power(np.maximum(t, 0.0) / eta, beta))
 
@@ -105,7 +106,7 @@ def b_life(beta: float, eta: float, fraction: float = 0.10) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def split(times: Any, censored: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def split(times: Any, censored: Any = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate ``times`` and the 0/1 ``censored`` flags (1 = still running) and return the
     failure and the censored times as float arrays."""
     t = np.asarray(times, dtype=float).ravel()
@@ -146,7 +147,7 @@ def split(times: Any, censored: Any = None) -> tuple[np.ndarray, np.ndarray]:
 
 def plotting_positions(
     failures: Any, censored: Any = (), a: float = 0.3
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The failure times, sorted, and their median-rank estimate of F: ``(r - a)/(n + 1 - 2a)``
     with ``r`` Johnson's adjusted rank (``a = 0.3``: Benard)."""
     f = np.asarray(failures, dtype=float).ravel()
@@ -229,7 +230,7 @@ def covariance(
 # --------------------------------------------------------------------------------------------
 
 
-def _mle(failures: np.ndarray, censored: np.ndarray) -> tuple[float, float]:
+def _mle(failures: NDArray[np.float64], censored: NDArray[np.float64]) -> tuple[float, float]:
     """Exact MLE: ``g(beta) = sum t^b ln t / sum t^b - 1/b - mean_f ln t = 0`` (monotone
     increasing in ``beta``), then ``eta = (sum t^b / r)^(1/b)``. Times are scaled by their
     maximum so that ``t^b`` never overflows."""
@@ -258,7 +259,9 @@ def _mle(failures: np.ndarray, censored: np.ndarray) -> tuple[float, float]:
     return float(beta), float(eta)
 
 
-def _rank_regression(failures: np.ndarray, censored: np.ndarray) -> tuple[float, float]:
+def _rank_regression(
+    failures: NDArray[np.float64], censored: NDArray[np.float64]
+) -> tuple[float, float]:
     """RRX: least squares of ``ln t`` on ``ln(-ln(1 - F))``: ``ln t = y/beta + ln eta``."""
     x, f = plotting_positions(failures, censored)
     ln_t = np.log(x)

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 RuleSet = Literal["nelson", "we", "none"]
 RULE_SETS: tuple[str, ...] = ("nelson", "we", "none")
@@ -72,8 +73,8 @@ class Violations:
     ``index`` is 0-based over the plotted points.
     """
 
-    rule: np.ndarray
-    index: np.ndarray
+    rule: NDArray[np.int64]
+    index: NDArray[np.int64]
 
     def __len__(self) -> int:
         return int(self.index.size)
@@ -85,7 +86,7 @@ class Violations:
             for r, i in zip(self.rule.tolist(), self.index.tolist(), strict=True)
         ]
 
-    def indices(self, rule: int) -> np.ndarray:
+    def indices(self, rule: int) -> NDArray[np.int64]:
         """Indices of the points flagged by one rule."""
         return self.index[self.rule == rule]
 
@@ -94,7 +95,7 @@ class Violations:
         return Violations(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
     @staticmethod
-    def from_flags(flags: dict[int, np.ndarray]) -> Violations:
+    def from_flags(flags: dict[int, NDArray[np.bool_]]) -> Violations:
         """Build from ``{rule: boolean array over points}``."""
         rules, idx = [], []
         for rule, flag in flags.items():
@@ -109,7 +110,7 @@ class Violations:
         return Violations(rule_arr[order], index[order])
 
 
-def _runs_at_least(flag: np.ndarray, k: int) -> np.ndarray:
+def _runs_at_least(flag: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
     """``True`` where the last ``k`` flags (ending here) are all ``True``.
 
     Log-doubling on boolean arrays: after the loop ``cur[i]`` says the last ``have`` flags are
@@ -133,7 +134,7 @@ def _runs_at_least(flag: np.ndarray, k: int) -> np.ndarray:
     return cur
 
 
-def _k_of_window(beyond: np.ndarray, k: int, window: int) -> np.ndarray:
+def _k_of_window(beyond: NDArray[np.bool_], k: int, window: int) -> NDArray[np.bool_]:
     """Current point beyond, and at least ``k`` of the last ``window`` points beyond."""
     n = beyond.size
     out = np.zeros(n, dtype=bool)
@@ -149,7 +150,7 @@ def _k_of_window(beyond: np.ndarray, k: int, window: int) -> np.ndarray:
     return out
 
 
-def _trend(points: np.ndarray, length: int) -> np.ndarray:
+def _trend(points: NDArray[np.float64], length: int) -> NDArray[np.bool_]:
     """``length`` points in a row strictly increasing or strictly decreasing."""
     flag = np.zeros(points.size, dtype=bool)
     if points.size < length:
@@ -160,7 +161,7 @@ def _trend(points: np.ndarray, length: int) -> np.ndarray:
     return flag
 
 
-def _alternating(points: np.ndarray, length: int) -> np.ndarray:
+def _alternating(points: NDArray[np.float64], length: int) -> NDArray[np.bool_]:
     """``length`` points in a row alternating up and down (ties break the pattern)."""
     flag = np.zeros(points.size, dtype=bool)
     if points.size < length:
@@ -175,22 +176,22 @@ def _alternating(points: np.ndarray, length: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Zones:
-    above: np.ndarray  # strictly above the center line
-    below: np.ndarray
-    beyond1_hi: np.ndarray
-    beyond1_lo: np.ndarray
-    beyond2_hi: np.ndarray
-    beyond2_lo: np.ndarray
-    beyond_ucl: np.ndarray
-    beyond_lcl: np.ndarray
+    above: NDArray[np.bool_]  # strictly above the center line
+    below: NDArray[np.bool_]
+    beyond1_hi: NDArray[np.bool_]
+    beyond1_lo: NDArray[np.bool_]
+    beyond2_hi: NDArray[np.bool_]
+    beyond2_lo: NDArray[np.bool_]
+    beyond_ucl: NDArray[np.bool_]
+    beyond_lcl: NDArray[np.bool_]
 
 
 def _zones(
-    points: np.ndarray,
-    center: float | np.ndarray,
-    sigma: float | np.ndarray,
-    lcl: float | np.ndarray | None,
-    ucl: float | np.ndarray | None,
+    points: NDArray[np.float64],
+    center: float | NDArray[np.float64],
+    sigma: float | NDArray[np.float64],
+    lcl: float | NDArray[np.float64] | None,
+    ucl: float | NDArray[np.float64] | None,
     nsigmas: float,
 ) -> _Zones:
     x = points
@@ -210,7 +211,7 @@ def _zones(
     )
 
 
-def _as_points(points: np.ndarray) -> np.ndarray:
+def _as_points(points: NDArray[np.float64]) -> NDArray[np.float64]:
     x = np.asarray(points, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError("points must be a 1-D array")
@@ -218,11 +219,11 @@ def _as_points(points: np.ndarray) -> np.ndarray:
 
 
 def nelson(
-    points: np.ndarray,
-    center: float | np.ndarray,
-    sigma: float | np.ndarray,
-    lcl: float | np.ndarray | None = None,
-    ucl: float | np.ndarray | None = None,
+    points: NDArray[np.float64],
+    center: float | NDArray[np.float64],
+    sigma: float | NDArray[np.float64],
+    lcl: float | NDArray[np.float64] | None = None,
+    ucl: float | NDArray[np.float64] | None = None,
     nsigmas: float = 3.0,
     only: tuple[int, ...] | None = None,
 ) -> Violations:
@@ -236,7 +237,7 @@ def nelson(
     x = _as_points(points)
     z = _zones(x, center, sigma, lcl, ucl, nsigmas)
     wanted = set(range(1, 9) if only is None else only)
-    flags: dict[int, np.ndarray] = {}
+    flags: dict[int, NDArray[np.bool_]] = {}
     if 1 in wanted:
         flags[1] = z.beyond_ucl | z.beyond_lcl
     if 2 in wanted:
@@ -258,11 +259,11 @@ def nelson(
 
 
 def western_electric(
-    points: np.ndarray,
-    center: float | np.ndarray,
-    sigma: float | np.ndarray,
-    lcl: float | np.ndarray | None = None,
-    ucl: float | np.ndarray | None = None,
+    points: NDArray[np.float64],
+    center: float | NDArray[np.float64],
+    sigma: float | NDArray[np.float64],
+    lcl: float | NDArray[np.float64] | None = None,
+    ucl: float | NDArray[np.float64] | None = None,
     nsigmas: float = 3.0,
 ) -> Violations:
     """Evaluate the four Western Electric rules (numbered 1..4, see the module docstring)."""
@@ -278,7 +279,7 @@ def western_electric(
 
 
 def beyond_limits(
-    points: np.ndarray, lcl: float | np.ndarray, ucl: float | np.ndarray
+    points: NDArray[np.float64], lcl: float | NDArray[np.float64], ucl: float | NDArray[np.float64]
 ) -> Violations:
     """Rule 1 only: points strictly above ``ucl`` or strictly below ``lcl``."""
     x = _as_points(points)
@@ -287,11 +288,11 @@ def beyond_limits(
 
 def evaluate(
     rules: str,
-    points: np.ndarray,
-    center: float | np.ndarray,
-    sigma: float | np.ndarray,
-    lcl: float | np.ndarray | None = None,
-    ucl: float | np.ndarray | None = None,
+    points: NDArray[np.float64],
+    center: float | NDArray[np.float64],
+    sigma: float | NDArray[np.float64],
+    lcl: float | NDArray[np.float64] | None = None,
+    ucl: float | NDArray[np.float64] | None = None,
     nsigmas: float = 3.0,
 ) -> Violations:
     """Evaluate a named rule set: ``"nelson"``, ``"we"`` or ``"none"``."""

@@ -43,7 +43,7 @@ import argparse
 import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Literal, TextIO
+from typing import Literal, NoReturn, TextIO
 
 from qdm.quality import sampling_tables as T
 
@@ -52,6 +52,7 @@ SchemeState = Literal["normal", "tightened", "reduced", "discontinued"]
 ReducedTable = Literal["iso", "z1.4"]
 
 SEVERITIES: tuple[str, ...] = ("normal", "tightened", "reduced")
+SCHEME_STATES: tuple[SchemeState, ...] = ("normal", "tightened", "reduced", "discontinued")
 LEVELS: tuple[str, ...] = tuple(T.CODE_LETTER_COLUMNS)
 
 # Score threshold and window lengths of ISO 2859-1:1999 9.3.
@@ -288,21 +289,29 @@ class SwitchingState:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> SwitchingState:
-        severity = data.get("severity", "normal")
-        if severity not in ("normal", "tightened", "reduced", "discontinued"):
-            raise SamplingError(f"unknown switching state severity {severity!r}")
+        given = data.get("severity", "normal")
+        severity = next((s for s in SCHEME_STATES if s == given), None)
+        if severity is None:
+            raise SamplingError(f"unknown switching state severity {given!r}")
         recent = data.get("recent_normal", ())
         if not isinstance(recent, (list, tuple)):
             raise SamplingError("recent_normal must be a list of booleans")
         return cls(
-            severity=severity,  # type: ignore[arg-type]
-            switching_score=int(data.get("switching_score", 0)),  # type: ignore[arg-type]
+            severity=severity,
+            switching_score=_stored_count(data, "switching_score"),
             recent_normal=tuple(bool(x) for x in recent),
-            tightened_accepted_run=int(data.get("tightened_accepted_run", 0)),  # type: ignore[arg-type]
-            tightened_not_accepted=int(data.get("tightened_not_accepted", 0)),  # type: ignore[arg-type]
-            lots_inspected=int(data.get("lots_inspected", 0)),  # type: ignore[arg-type]
+            tightened_accepted_run=_stored_count(data, "tightened_accepted_run"),
+            tightened_not_accepted=_stored_count(data, "tightened_not_accepted"),
+            lots_inspected=_stored_count(data, "lots_inspected"),
             reason=str(data.get("reason", "")),
         )
+
+
+def _stored_count(data: dict[str, object], key: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, (int, float, str)):
+        raise SamplingError(f"{key} must be an integer, got {value!r}")
+    return int(value)
 
 
 def _fresh(severity: SchemeState, lots: int, reason: str) -> SwitchingState:
@@ -400,7 +409,7 @@ class _ArgError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _ArgError(message)
 
 

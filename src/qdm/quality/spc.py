@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from qdm.quality import constants as K
 from qdm.quality.rules import Violations, beyond_limits, evaluate
@@ -46,7 +47,7 @@ from qdm.quality.rules import Violations, beyond_limits, evaluate
 #: Fewest plotted points a chart accepts.
 MIN_POINTS = 2
 
-Number = float | np.ndarray
+Number = float | NDArray[np.float64]
 
 
 class SpcInputError(ValueError):
@@ -62,15 +63,15 @@ class SpcInputError(ValueError):
 class Subgroups:
     """Variables data split into rational subgroups, stored flat and contiguous."""
 
-    values: np.ndarray
-    sizes: np.ndarray
+    values: NDArray[np.float64]
+    sizes: NDArray[np.int64]
 
     @property
     def count(self) -> int:
         return int(self.sizes.size)
 
     @property
-    def starts(self) -> np.ndarray:
+    def starts(self) -> NDArray[np.int64]:
         starts = np.zeros(self.sizes.size, dtype=np.int64)
         np.cumsum(self.sizes[:-1], out=starts[1:])
         return starts
@@ -83,7 +84,7 @@ class Subgroups:
         return None
 
     @classmethod
-    def from_chunks(cls, values: Sequence[float] | np.ndarray, size: int) -> Subgroups:
+    def from_chunks(cls, values: Sequence[float] | NDArray[np.float64], size: int) -> Subgroups:
         """Consecutive chunks of ``size`` values; a trailing partial chunk is its own subgroup."""
         x = _finite_1d(values, "value")
         if size < 1:
@@ -95,7 +96,7 @@ class Subgroups:
         return cls(x, sizes)
 
     @classmethod
-    def from_matrix(cls, matrix: Sequence[Sequence[float]] | np.ndarray) -> Subgroups:
+    def from_matrix(cls, matrix: Sequence[Sequence[float]] | NDArray[np.float64]) -> Subgroups:
         """Rows are subgroups (as qcc's data matrix); NaN cells are missing observations."""
         m = np.asarray(matrix, dtype=np.float64)
         if m.ndim != 2:
@@ -109,7 +110,9 @@ class Subgroups:
         return cls(m[present], sizes)
 
     @classmethod
-    def from_labels(cls, values: Sequence[float] | np.ndarray, labels: np.ndarray) -> Subgroups:
+    def from_labels(
+        cls, values: Sequence[float] | NDArray[np.float64], labels: NDArray[Any]
+    ) -> Subgroups:
         """Group values by label; subgroups are ordered by first appearance of their label."""
         x = _finite_1d(values, "value")
         lab = np.asarray(labels)
@@ -124,9 +127,9 @@ class Subgroups:
 
 @dataclass(frozen=True)
 class GroupStats:
-    means: np.ndarray
-    ranges: np.ndarray
-    sds: np.ndarray  # NaN for subgroups of one
+    means: NDArray[np.float64]
+    ranges: NDArray[np.float64]
+    sds: NDArray[np.float64]  # NaN for subgroups of one
 
 
 def group_stats(sg: Subgroups) -> GroupStats:
@@ -176,14 +179,14 @@ def sigma_pooled(sg: Subgroups, stats: GroupStats | None = None) -> float:
     return float(math.sqrt(float(np.sum(w * st.sds**2)) / df) / K.c4(df + 1))
 
 
-def sigma_mr(x: np.ndarray) -> float:
+def sigma_mr(x: NDArray[np.float64]) -> float:
     """qcc "MR" for individuals: average moving range of span 2 divided by d2(2)."""
     if x.size < 2:
         raise SpcInputError("moving-range sigma needs at least 2 observations")
     return float(np.mean(np.abs(np.diff(x))) / K.d2(2))
 
 
-def sigma_overall(x: np.ndarray) -> float:
+def sigma_overall(x: NDArray[np.float64]) -> float:
     """Sample standard deviation of all observations (n - 1 divisor)."""
     return float(np.std(x, ddof=1))
 
@@ -204,16 +207,18 @@ class ChartResult:
     """
 
     chart: str
-    points: np.ndarray
+    points: NDArray[np.float64]
     center: Number
     lcl: Number
     ucl: Number
     sigma: Number
     se: Number
-    sizes: np.ndarray
+    sizes: NDArray[np.int64] | NDArray[np.float64]
     violations: Violations
     secondary: ChartResult | None = None
-    lower: np.ndarray | None = None  # CUSUM: lower cumulative sum, negative as in qcc's plot
+    lower: NDArray[np.float64] | None = (
+        None  # CUSUM: lower cumulative sum, negative as in qcc's plot
+    )
     params: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,7 +255,7 @@ def _jsonable(v: Number) -> float | list[float]:
     return float(v)
 
 
-def _collapse(v: np.ndarray) -> Number:
+def _collapse(v: NDArray[np.float64]) -> Number:
     """A per-point array that is constant becomes a float (qcc prints one limit then)."""
     if v.size and bool(np.all(v == v[0])):
         return float(v[0])
@@ -262,7 +267,7 @@ def _collapse(v: np.ndarray) -> Number:
 # --------------------------------------------------------------------------------------------
 
 
-def _finite_1d(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
+def _finite_1d(values: Sequence[float] | NDArray[np.float64], what: str) -> NDArray[np.float64]:
     x = np.asarray(values, dtype=np.float64)
     if x.ndim != 1:
         x = x.ravel()
@@ -311,11 +316,13 @@ def _check_params(nsigmas: float, sigma: float | None) -> None:
         raise SpcInputError(f"sigma must be positive, got {sigma}")
 
 
-def _as_subgroups(data: Subgroups | Sequence[Sequence[float]] | np.ndarray) -> Subgroups:
+def _as_subgroups(data: Subgroups | Sequence[Sequence[float]] | NDArray[np.float64]) -> Subgroups:
     return data if isinstance(data, Subgroups) else Subgroups.from_matrix(data)
 
 
-def _secondary_violations(rules: str, points: np.ndarray, lcl: Number, ucl: Number) -> Violations:
+def _secondary_violations(
+    rules: str, points: NDArray[np.float64], lcl: Number, ucl: Number
+) -> Violations:
     # Dispersion charts get the beyond-limits test only (Minitab's default for R/S/MR charts).
     if rules == "none":
         return Violations.empty()
@@ -345,7 +352,7 @@ def _xbar_primary(
 
 
 def xbar_r(
-    data: Subgroups | Sequence[Sequence[float]] | np.ndarray,
+    data: Subgroups | Sequence[Sequence[float]] | NDArray[np.float64],
     *,
     center: float | None = None,
     sigma: float | None = None,
@@ -384,7 +391,7 @@ def xbar_r(
 
 
 def xbar_s(
-    data: Subgroups | Sequence[Sequence[float]] | np.ndarray,
+    data: Subgroups | Sequence[Sequence[float]] | NDArray[np.float64],
     *,
     center: float | None = None,
     sigma: float | None = None,
@@ -416,7 +423,7 @@ def xbar_s(
 
 
 def imr(
-    values: Sequence[float] | np.ndarray,
+    values: Sequence[float] | NDArray[np.float64],
     *,
     center: float | None = None,
     sigma: float | None = None,
@@ -460,7 +467,7 @@ def _scalar_or(v: Number) -> Number:
 # --------------------------------------------------------------------------------------------
 
 
-def _counts(counts: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
+def _counts(counts: Sequence[float] | NDArray[np.float64], what: str) -> NDArray[np.float64]:
     c = _finite_1d(counts, what)
     neg = np.flatnonzero(c < 0)
     if neg.size:
@@ -468,7 +475,9 @@ def _counts(counts: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
     return c
 
 
-def _sizes(sizes: Sequence[float] | np.ndarray | float | None, n: int) -> np.ndarray:
+def _sizes(
+    sizes: Sequence[float] | NDArray[np.float64] | float | None, n: int
+) -> NDArray[np.float64]:
     if sizes is None:
         return np.ones(n)
     s = np.asarray(sizes, dtype=np.float64)
@@ -481,7 +490,7 @@ def _sizes(sizes: Sequence[float] | np.ndarray | float | None, n: int) -> np.nda
     return s
 
 
-def _proportion(d: np.ndarray, n: np.ndarray, center: float | None) -> float:
+def _proportion(d: NDArray[np.float64], n: NDArray[np.float64], center: float | None) -> float:
     over = np.flatnonzero(d > n)
     if over.size:
         i = int(over[0])
@@ -498,8 +507,8 @@ def _proportion(d: np.ndarray, n: np.ndarray, center: float | None) -> float:
 
 
 def p_chart(
-    defectives: Sequence[float] | np.ndarray,
-    sizes: Sequence[float] | np.ndarray | float,
+    defectives: Sequence[float] | NDArray[np.float64],
+    sizes: Sequence[float] | NDArray[np.float64] | float,
     *,
     center: float | None = None,
     nsigmas: float = 3.0,
@@ -521,8 +530,8 @@ def p_chart(
 
 
 def np_chart(
-    defectives: Sequence[float] | np.ndarray,
-    sizes: Sequence[float] | np.ndarray | float,
+    defectives: Sequence[float] | NDArray[np.float64],
+    sizes: Sequence[float] | NDArray[np.float64] | float,
     *,
     center: float | None = None,
     nsigmas: float = 3.0,
@@ -543,8 +552,8 @@ def np_chart(
 
 
 def c_chart(
-    defects: Sequence[float] | np.ndarray,
-    sizes: Sequence[float] | np.ndarray | float | None = None,
+    defects: Sequence[float] | NDArray[np.float64],
+    sizes: Sequence[float] | NDArray[np.float64] | float | None = None,
     *,
     center: float | None = None,
     nsigmas: float = 3.0,
@@ -567,8 +576,8 @@ def c_chart(
 
 
 def u_chart(
-    defects: Sequence[float] | np.ndarray,
-    sizes: Sequence[float] | np.ndarray | float,
+    defects: Sequence[float] | NDArray[np.float64],
+    sizes: Sequence[float] | NDArray[np.float64] | float,
     *,
     center: float | None = None,
     nsigmas: float = 3.0,
@@ -597,8 +606,8 @@ def u_chart(
 
 
 def _statistics_for_timeweighted(
-    data: Subgroups | Sequence[float] | np.ndarray, sigma: float | None
-) -> tuple[np.ndarray, np.ndarray, float, float]:
+    data: Subgroups | Sequence[float] | NDArray[np.float64], sigma: float | None
+) -> tuple[NDArray[np.float64], NDArray[np.int64], float, float]:
     """Group statistics, sizes, center and sigma exactly as qcc's ewma()/cusum() derive them."""
     if isinstance(data, Subgroups):
         sg = data
@@ -629,7 +638,7 @@ def _statistics_for_timeweighted(
 
 
 def ewma(
-    data: Subgroups | Sequence[float] | np.ndarray,
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
     *,
     lambda_: float = 0.2,
     nsigmas: float = 3.0,
@@ -662,7 +671,7 @@ def ewma(
     )  # fmt: skip
 
 
-def _lindley(steps: np.ndarray) -> np.ndarray:
+def _lindley(steps: NDArray[np.float64]) -> NDArray[np.float64]:
     """``S_t = max(0, S_(t-1) + y_t)``, ``S_0 = 0``, without a loop: ``C_t - min(0, min C_j)``."""
     csum = np.cumsum(steps)
     floor = np.minimum.accumulate(csum)
@@ -674,7 +683,7 @@ def _lindley(steps: np.ndarray) -> np.ndarray:
 
 
 def cusum(
-    data: Subgroups | Sequence[float] | np.ndarray,
+    data: Subgroups | Sequence[float] | NDArray[np.float64],
     *,
     decision_interval: float = 5.0,
     se_shift: float = 1.0,
