@@ -218,6 +218,53 @@ def scope_filter(model: type[models.Model], user: Any, action: str) -> Q | None:
     return q
 
 
+def users_with_access(model: type[models.Model], action: str, obj: models.Model) -> Any:
+    """The active users who may ``action`` the row ``obj`` of ``model``: the grants
+    ``scope_filter`` reads, turned round into one query over users (a superuser, or a grant
+    whose role holds the permission and that is group-wide, at a site where the row's
+    scope has no site path, or at the row's site, supplier or customer)."""
+    from qdm.core.models.users import Grant, User
+
+    check_action(model, action)
+    opts = model._meta
+    scope: Scope = getattr(model, "scope", Scope())
+    paths = {
+        key: path
+        for key, path in (
+            ("site", scope.site),
+            ("supplier", scope.supplier),
+            ("customer", scope.customer),
+        )
+        if path
+    }
+    owners: dict[str, set[Any]] = {key: set() for key in paths}
+    if paths:
+        names = list(paths.values())
+        for row in model._default_manager.filter(pk=obj.pk).values_list(*names):
+            for key, value in zip(paths, row, strict=True):
+                owners[key].add(value)
+    reach = Q(site__isnull=True, supplier__isnull=True, customer__isnull=True)
+    if "site" in paths:
+        sites = {v for v in owners["site"] if v is not None}
+        reach |= Q(site_id__in=sites)
+        if scope.group_rows_when_site_empty and None in owners["site"]:
+            reach |= Q(site__isnull=False)
+    else:
+        reach |= Q(site__isnull=False)  # shared master data: every internal holder
+    for key in ("supplier", "customer"):
+        if key in paths:
+            reach |= Q(**{f"{key}_id__in": {v for v in owners[key] if v is not None}})
+    grants = Grant.objects.filter(
+        reach,
+        user_id=models.OuterRef("pk"),
+        role__permissions__content_type__app_label=opts.app_label,
+        role__permissions__codename=f"{action}_{opts.model_name}",
+    )
+    return User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | models.Exists(grants)
+    )
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows how to restrict itself to a user's grants."""
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qdm.core.querysets import users_with_access
 from qdm.core.services.audit import record_event
 from qdm.core.services.notifications import notify
 from qdm.service.models import Complaint
@@ -18,6 +19,7 @@ from qdm.service.services.complaints import LOCKED, _internal
 
 #: the roles whose holders may be given a complaint
 ASSIGNABLE_ROLES = ("customer_service_engineer", "quality_engineer")
+CHANGE_COMPLAINT = "service.change_complaint"
 
 
 def _may_handle(user: Any, complaint: Complaint) -> bool:
@@ -25,21 +27,20 @@ def _may_handle(user: Any, complaint: Complaint) -> bool:
     granted one customer handles only that customer's complaints)."""
     return (
         user.is_active
-        and user.has_perm("service.change_complaint")
+        and user.has_perm(CHANGE_COMPLAINT)
         and Complaint.objects.for_user(user, "change").filter(pk=complaint.pk).exists()
     )
 
 
 def assignable_users(complaint: Complaint) -> list[Any]:
-    """Active internal users holding an assignable role who may change this complaint."""
-    from qdm.core.models import User
-
-    candidates = (
-        User.objects.filter(is_active=True, grants__role__name__in=ASSIGNABLE_ROLES)
+    """Active internal users holding an assignable role who may change this complaint
+    (the kernel's ``users_with_access``: one query, whatever the number of candidates)."""
+    return list(
+        users_with_access(Complaint, "change", complaint)
+        .filter(grants__role__name__in=ASSIGNABLE_ROLES)
         .distinct()
         .order_by("username")
     )
-    return [u for u in candidates if _may_handle(u, complaint)]
 
 
 def assign_complaint(
