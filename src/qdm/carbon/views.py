@@ -262,12 +262,8 @@ class DeclarationExportView(LoginRequiredMixin, View):
 def footprint_context(obj: ProductFootprint, user: Any) -> dict[str, Any]:
     """The inputs, and the newest footprint of the other method (ISO 14067 beside ECS)."""
     other = "ecs" if obj.method == "iso14067" else "iso14067"
-    beside = ecs.latest(obj.module_model_id, obj.site_id, other)
-    if (
-        beside is not None
-        and not ProductFootprint.objects.for_user(user, "view").filter(pk=beside.pk).exists()
-    ):
-        beside = None
+    visible = ProductFootprint.objects.for_user(user, "view")
+    beside = ecs.latest(obj.module_model_id, obj.site_id, other, among=visible)
     return {
         "inputs_json": json.dumps(obj.inputs, indent=1, ensure_ascii=False),
         "iso": obj if obj.method == "iso14067" else beside,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from qdm.carbon.choices import FootprintMethod
@@ -205,9 +205,17 @@ def recompute(fp: ProductFootprint) -> pcf.EcsResult:
     return score(fp.inputs, tv)
 
 
-def latest(module_model_id: int, site_id: int | None, method: str) -> ProductFootprint | None:
-    """The newest footprint of a model by ``method``, at ``site_id`` if there is one there."""
-    rows = ProductFootprint.objects.filter(module_model_id=module_model_id, method=method)
+def latest(
+    module_model_id: int,
+    site_id: int | None,
+    method: str,
+    among: QuerySet[ProductFootprint] | None = None,
+) -> ProductFootprint | None:
+    """The newest footprint of a model by ``method``, at ``site_id`` if there is one there;
+    chosen ``among`` the given footprints (a user's scoped queryset), else among all."""
+    rows = (ProductFootprint.objects.all() if among is None else among).filter(
+        module_model_id=module_model_id, method=method
+    )
     if site_id is not None and rows.filter(site_id=site_id).exists():
         rows = rows.filter(site_id=site_id)
     return rows.select_related("library").order_by("-computed_at", "-pk").first()
