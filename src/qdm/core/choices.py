@@ -37,3 +37,21 @@ class SignatureMeaning(models.TextChoices):
     RELEASED = "released", _("Released")
     REJECTED = "rejected", _("Rejected")
     VERIFIED = "verified", _("Verified")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+    @property
+    def colour(self) -> str:
+        return {"queued": "secondary", "running": "info", "succeeded": "success"}.get(
+            self.value, "danger"
+        )
+
+
+class RunTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("Schedule")
+    MANUAL = "manual", _("Run now")

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from qdm.core.choices import ChannelKind, DeliveryStatus, ProcessStage
+from qdm.core.choices import ChannelKind, DeliveryStatus, ProcessStage, RunStatus, RunTrigger
 from qdm.core.models import (
     Customer,
     DomainEvent,
@@ -17,6 +17,7 @@ from qdm.core.models import (
     Line,
     NotificationChannel,
     NotificationDelivery,
+    ScheduledRun,
     Site,
     Station,
     Supplier,
@@ -150,3 +151,13 @@ class DomainEventFilterSet(ScopedFilterSet):
     class Meta:
         model = DomainEvent
         fields = ["verb", "site"]
+
+
+class ScheduledRunFilterSet(ScopedFilterSet):
+    search_fields = ("job", "output")
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Status"))
+    trigger = django_filters.ChoiceFilter(choices=RunTrigger.choices, label=_("Trigger"))
+
+    class Meta:
+        model = ScheduledRun
+        fields = ["job", "status", "trigger", "due_on"]

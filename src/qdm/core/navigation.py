@@ -133,6 +133,7 @@ KERNEL_MENU = Menu(
             _("Deliveries"), "core:notificationdelivery_list", "core.view_notificationdelivery"
         ),
         MenuItem(_("Domain events"), "core:domainevent_list", "core.view_domainevent"),
+        MenuItem(_("Daily jobs"), "core:schedule", "core.view_scheduledrun"),
     ],
 )
 

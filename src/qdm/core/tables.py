@@ -12,6 +12,7 @@ from qdm.core.models import (
     Line,
     NotificationChannel,
     NotificationDelivery,
+    ScheduledRun,
     Site,
     Station,
     Supplier,
@@ -87,3 +88,20 @@ class DomainEventTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = DomainEvent
         fields = ("seq", "occurred_at", "actor", "verb", "object_repr", "site", "message")
+
+
+class ScheduledRunTable(BaseTable):
+    job = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = ScheduledRun
+        fields = (
+            "job",
+            "due_on",
+            "trigger",
+            "status",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        )

@@ -16,3 +16,11 @@ def deliver_notification(delivery_id: int) -> str:
         return deliver(delivery_id).status
     except NotificationDelivery.DoesNotExist:
         return "missing"  # deleted (with its channel) before the task ran
+
+
+@task()
+def run_scheduled_job(run_id: int) -> str:
+    """Run one queued daily-job run; its outcome is recorded on the run."""
+    from qdm.core.services.schedule import execute
+
+    return execute(run_id).status

@@ -10,6 +10,7 @@ from qdm.core.models import (
     Line,
     NotificationChannel,
     NotificationDelivery,
+    ScheduledRun,
     Site,
     Station,
     Supplier,
@@ -39,4 +40,20 @@ MODEL_UIS = [
         detail_template="core/notificationdelivery_detail.html",
     ),
     ModelUI(DomainEvent, tables.DomainEventTable, filtersets.DomainEventFilterSet),
+    ModelUI(
+        ScheduledRun,
+        tables.ScheduledRunTable,
+        filtersets.ScheduledRunFilterSet,
+        detail_fields=(
+            "job",
+            "due_on",
+            "trigger",
+            "status",
+            "requested_by",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ),
+        detail_template="core/scheduledrun_detail.html",
+    ),
 ]

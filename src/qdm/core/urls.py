@@ -22,6 +22,8 @@ urlpatterns = [
         pages.TransitionView.as_view(),
         name="transition",
     ),
+    path("schedule/", pages.ScheduleView.as_view(), name="schedule"),
+    path("schedule/<str:job>/run/", pages.RunJobView.as_view(), name="schedule_run"),
     path(
         "notification-deliveries/<int:pk>/retry/",
         pages.DeliveryRetryView.as_view(),

@@ -13,6 +13,7 @@ from qdm.core.models.organisation import (
     Supplier,
     Workshop,
 )
+from qdm.core.models.schedule import ScheduledRun
 from qdm.core.models.users import Grant, User
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "NotificationChannel",
     "NotificationDelivery",
     "NumberSequence",
+    "ScheduledRun",
     "Site",
     "Station",
     "Supplier",

@@ -1,5 +1,5 @@
 """Kernel pages: platform landing pages, inbox, language switch, attachments, workflow
-buttons, delivery retry."""
+buttons, delivery retry, the daily jobs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -28,10 +28,12 @@ from django.views.generic import TemplateView
 
 from qdm.core.forms import AttachmentForm, SignatureForm
 from qdm.core.middleware import activate_user_language
-from qdm.core.models import Attachment, NotificationDelivery
+from qdm.core.models import Attachment, NotificationDelivery, ScheduledRun
 from qdm.core.navigation import landing_url, menu_for
+from qdm.core.schedule import daily_jobs
 from qdm.core.services.attachments import AttachmentError, add_attachment
 from qdm.core.services.notifications import mark_read, retry_delivery
+from qdm.core.services.schedule import run_now
 from qdm.core.views.generic import get_scoped_object, perm_name
 from qdm.core.workflow import TransitionError, transition
 
@@ -184,3 +186,39 @@ class DeliveryRetryView(LoginRequiredMixin, View):
         retry_delivery(delivery)
         messages.success(request, _("The delivery will be retried."))
         return HttpResponseRedirect(delivery.get_absolute_url())
+
+
+class ScheduleView(LoginRequiredMixin, View):
+    """The daily jobs: time, command, the last run of each, and "Run now" for admins."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("core.view_scheduledrun"):
+            raise PermissionDenied
+        runs = ScheduledRun.objects.for_user(request.user, "view")
+        last: dict[str, ScheduledRun] = {}
+        for run in runs.order_by("job", "-queued_at", "-pk"):
+            last.setdefault(run.job, run)
+        jobs = [(job, last.get(job.name)) for job in daily_jobs()]
+        return render(
+            request,
+            "core/schedule.html",
+            {
+                "jobs": jobs,
+                "recent": runs.select_related("requested_by")[:20],
+                "may_run": request.user.has_perm("core.add_scheduledrun"),
+                "time_zone": settings.TIME_ZONE,
+            },
+        )
+
+
+class RunJobView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, job: str) -> HttpResponse:
+        try:
+            run = run_now(job, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse("core:schedule"))
+        messages.success(
+            request, _("%(job)s: %(status)s.") % {"job": job, "status": run.get_status_display()}
+        )
+        return HttpResponseRedirect(run.get_absolute_url())
