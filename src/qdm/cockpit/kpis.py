@@ -51,7 +51,7 @@ from qdm.cockpit.kpis_base import (  # noqa: F401  (re-exported: the engine's vo
     days,
     system_reader,
 )
-from qdm.core.models import Line, Site
+from qdm.core.models import Site
 from qdm.manufacturing import selectors as mfg
 from qdm.service import selectors as svc
 from qdm.system import selectors as ims
@@ -59,9 +59,10 @@ from qdm.system import selectors as ims
 _bounds = bounds
 
 
-# --- yield (manufacturing's yield report), per site and line ----------------------------
-#: the yield report's rows of one computation, shared by FPY, scrap and downgrade rates
-#: (emptied by ``clear_caches`` at the start and end of every ``compute_kpis``)
+# --- yield (manufacturing's yield report), per site, line and module model ---------------
+#: the yield report's rows per day, line and model of one computation, shared by FPY, scrap
+#: and downgrade rates (emptied by ``clear_caches`` at the start and end of every
+#: ``compute_kpis``)
 _YIELD_ROWS: dict[tuple, list[dict]] = {}
 
 
@@ -77,31 +78,28 @@ def _yield_rows(sites: Sequence[Site], date_from: date, date_to: date) -> list[d
         while start <= date_to:  # the yield report takes at most a year at a time
             end = min(date_to, start + timedelta(days=365))
             only = sites[0] if len(sites) == 1 else None  # one site: let the report filter
-            rows += mfg.cockpit_yield_days(system_reader(), start, end, only)
+            rows += mfg.cockpit_yield_days_by_model(system_reader(), start, end, only)
             start = end + timedelta(days=1)
         _YIELD_ROWS[key] = rows
     return _YIELD_ROWS[key]
 
 
 def _yield(metric: str) -> Compute:
+    """``metric`` / started of the yield report's rows (one statement for all days, lines
+    and module models), summed for the site, each line and each module model."""
+
     def compute(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
-        by_code = {s.code: s.pk for s in sites}
-        lines = {
-            (site, code): pk
-            for pk, site, code in Line.objects.filter(workshop__site__in=list(sites)).values_list(
-                "pk", "workshop__site__code", "code"
-            )
-        }
+        site_ids = {s.pk for s in sites}
         out: dict[tuple, list[float]] = {}
         for row in _yield_rows(sites, date_from, date_to):
-            site_id = by_code.get(row["site"])
-            if site_id is None or not row["started"]:
+            site_id, day = row["site_id"], row["day"]
+            if site_id not in site_ids:
                 continue
-            day = date.fromisoformat(row["period"])
             keys: list[tuple] = [(site_id, day)]
-            line_id = lines.get((row["site"], row["line"]))
-            if line_id is not None:
-                keys.append((site_id, day, line_id, None))
+            if row["line_id"] is not None:
+                keys.append((site_id, day, row["line_id"], None))
+            if row["module_model_id"] is not None:
+                keys.append((site_id, day, None, row["module_model_id"]))
             for key in keys:
                 cell = out.setdefault(key, [0.0, 0.0])
                 cell[0] += row[metric]
@@ -122,49 +120,76 @@ def iqc_acceptance(sites: Sequence[Site], date_from: date, date_to: date) -> Fig
 
 
 # --- snapshots: open items at the end of each day ----------------------------------------
-def open_at_day_end(
-    site: Site, date_from: date, date_to: date, queryset: Any, opened: str, closed: Any
-) -> dict[date, int]:
-    """How many rows of ``queryset`` are open at the end of each site-local day:
-    opened (at ``opened``) by then and not closed (at ``closed``, null = still open) by then.
-    Three aggregate queries: before the range, openings per day, closings per day."""
+def open_levels(
+    site: Site, date_from: date, date_to: date, queryset: Any, opened: str, closed: Any,
+    by: str = "",
+) -> dict[Any, dict[date, tuple[int, bool]]]:  # fmt: skip
+    """How many rows of ``queryset`` are open at the end of each site-local day — opened (at
+    ``opened``) by then and not closed (at ``closed``, null = still open) by then — and
+    whether any opened or closed that day: ``{group: {day: (level, changed)}}``, the group
+    being the value of the field ``by`` (``None`` for all the rows without ``by``). Three
+    aggregate queries: before the range, openings per day, closings per day."""
     tz = ZoneInfo(site.timezone)
     start, end = bounds(site, date_from, date_to)
     qs = queryset.annotate(_closed=closed)
-    before = qs.filter(**{f"{opened}__lt": start}).aggregate(
-        opened=Count("pk"), closed=Count("pk", filter=Q(_closed__lt=start))
-    )
-    opens = dict(
-        qs.filter(**{f"{opened}__gte": start, f"{opened}__lt": end})
-        .annotate(day=TruncDate(opened, tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    closes = dict(
-        qs.filter(_closed__gte=start, _closed__lt=end)
-        .annotate(day=TruncDate("_closed", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    level = before["opened"] - before["closed"]
-    out = {}
-    for day in days(date_from, date_to):
-        level += opens.get(day, 0) - closes.get(day, 0)
-        out[day] = level
+    fields = [by] if by else []
+    counts = {"o": Count("pk"), "c": Count("pk", filter=Q(_closed__lt=start))}
+    before_qs = qs.filter(**{f"{opened}__lt": start})
+    before = (
+        before_qs.values(*fields).annotate(**counts).order_by() if by
+        else [before_qs.aggregate(**counts)]
+    )  # fmt: skip
+    levels = {(r[by] if by else None): r["o"] - r["c"] for r in before}
+    moves: dict[Any, dict[date, int]] = {}
+    for field, sign in ((opened, 1), ("_closed", -1)):
+        rows = (
+            qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+            .annotate(_day=TruncDate(field, tzinfo=tz))
+            .values(*fields, "_day")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for r in rows:
+            group = moves.setdefault(r[by] if by else None, {})
+            group[r["_day"]] = group.get(r["_day"], 0) + sign * r["n"]
+    out: dict[Any, dict[date, tuple[int, bool]]] = {}
+    for group in {*levels, *moves}:
+        level, changes = levels.get(group, 0), moves.get(group, {})
+        series = out[group] = {}
+        for day in days(date_from, date_to):
+            level += changes.get(day, 0)
+            series[day] = (level, day in changes)
     return out
 
 
+def open_at_day_end(
+    site: Site, date_from: date, date_to: date, queryset: Any, opened: str, closed: Any
+) -> dict[date, int]:
+    """How many rows of ``queryset`` are open at the end of each site-local day."""
+    levels = open_levels(site, date_from, date_to, queryset, opened, closed)[None]
+    return {day: level for day, (level, _changed) in levels.items()}
+
+
 def open_spc_alerts(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
-    """SPC violations detected and not acknowledged at the end of each day."""
+    """SPC violations detected and not acknowledged at the end of each day, at the site
+    (every day: all the chart lines together) and per line of the chart (a day where the
+    line has some open or where one opened or closed: the last of a week or month is then
+    its end level, or 0, or none); IQC charts have no line. Three grouped queries a site."""
     out: Figures = {}
     for site in sites:
-        counts = open_at_day_end(
-            site, date_from, date_to, mfg.cockpit_spc_violations([site.pk]),
-            "detected_at", F("acknowledged_at"),
+        by_line = open_levels(
+            site, date_from, date_to, mfg.cockpit_spc_violations([site.pk]), "detected_at",
+            F("acknowledged_at"), by="config__line_id",
         )  # fmt: skip
-        out.update({(site.pk, d): (float(n), None) for d, n in counts.items()})
+        for day in days(date_from, date_to):
+            total = sum(series[day][0] for series in by_line.values())
+            out[(site.pk, day)] = (float(total), None)
+        for line_id, series in by_line.items():
+            if line_id is None:
+                continue
+            for day, (level, changed) in series.items():
+                if level or changed:
+                    out[(site.pk, day, line_id, None)] = (float(level), None)
     return out
 
 
@@ -207,27 +232,22 @@ def capa_on_time(sites: Sequence[Site], date_from: date, date_to: date) -> Figur
 def complaint_count(sites: Sequence[Site], date_from: date, date_to: date) -> Figures:
     """Complaints received (not rejected as invalid) by day, attributed to the site that
     made a module they name (a complaint naming modules of two sites counts at both), and
-    per module model named (product)."""
+    per line that made and module model of a module named (line, product) — one grouped
+    query each."""
     items = (
         svc.cockpit_complaint_items([s.pk for s in sites])
         .exclude(complaint__status="rejected")
         .filter(complaint__received_on__gte=date_from, complaint__received_on__lte=date_to)
     )
     out: Figures = {}
-    for r in (
-        items.values("unit__site", "complaint__received_on")
-        .annotate(n=Count("complaint", distinct=True))
-        .order_by()
-    ):
-        out[(r["unit__site"], r["complaint__received_on"])] = (float(r["n"]), None)
-    for r in (
-        items.exclude(unit__module_model__isnull=True)
-        .values("unit__site", "complaint__received_on", "unit__module_model")
-        .annotate(n=Count("complaint", distinct=True))
-        .order_by()
-    ):
-        key = (r["unit__site"], r["complaint__received_on"], None, r["unit__module_model"])
-        out[key] = (float(r["n"]), None)
+    for field, dim in (("", ""), ("unit__line", LINE), ("unit__module_model", PRODUCT)):
+        rows = items.exclude(**{f"{field}__isnull": True}) if field else items
+        names = ["unit__site", "complaint__received_on"] + ([field] if field else [])
+        for r in rows.values(*names).annotate(n=Count("complaint", distinct=True)).order_by():
+            key: tuple = (r["unit__site"], r["complaint__received_on"])
+            if dim:
+                key += (r[field], None) if dim == LINE else (None, r[field])
+            out[key] = (float(r["n"]), None)
     return out
 
 
@@ -238,15 +258,15 @@ def _registry() -> dict[str, KpiDefinition]:
         KpiDefinition(
             "fpy", _("First-pass yield"), "%", HIGHER, RATIO, _yield("first_pass"),
             _("Modules first-pass good / modules started (manufacturing yield report)."),
-            dims=(LINE,),
+            dims=(LINE, PRODUCT),
         ),
         KpiDefinition(
             "scrap_rate", _("Scrap rate"), "%", LOWER, RATIO, _yield("scrapped"),
-            _("Modules scrapped / modules started."), dims=(LINE,),
+            _("Modules scrapped / modules started."), dims=(LINE, PRODUCT),
         ),
         KpiDefinition(
             "downgrade_rate", _("Downgrade rate"), "%", LOWER, RATIO, _yield("downgraded"),
-            _("Modules downgraded / modules started."), dims=(LINE,),
+            _("Modules downgraded / modules started."), dims=(LINE, PRODUCT),
         ),
         KpiDefinition(
             "iqc_acceptance", _("IQC lot acceptance rate"), "%", HIGHER, RATIO,
@@ -254,7 +274,7 @@ def _registry() -> dict[str, KpiDefinition]:
         ),
         KpiDefinition(
             "open_spc_alerts", _("Open SPC alerts"), "", LOWER, LAST, open_spc_alerts,
-            _("SPC violations not acknowledged at the end of the period."),
+            _("SPC violations not acknowledged at the end of the period."), dims=(LINE,),
         ),
         KpiDefinition(
             "capa_on_time", _("CAPA on-time closure"), "%", HIGHER, RATIO, capa_on_time,
@@ -267,7 +287,7 @@ def _registry() -> dict[str, KpiDefinition]:
         KpiDefinition(
             "complaints", _("Customer complaints"), "", LOWER, SUM, complaint_count,
             _("Complaints received in the period naming modules of the site."),
-            dims=(PRODUCT,),
+            dims=(LINE, PRODUCT),
         ),
     )  # fmt: skip
     return {k.code: k for k in (*base, *MORE_KPIS)}

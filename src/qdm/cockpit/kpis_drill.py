@@ -59,6 +59,8 @@ class Drill:
     rows: list[list[Any]] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     note: str = ""
+    #: what the records add up to, where they carry counts: {value, numerator, denominator}
+    totals: dict[str, float | None] | None = None
 
     def add(self, row: list[Any], url: str = "") -> None:
         self.rows.append(row)
@@ -81,15 +83,32 @@ def _dims(qs: Any, scope: Scope, line: str, product: str) -> Any:
     return qs
 
 
-def _yield(scope: Scope) -> Drill:
-    d = Drill([_("Day"), _("Line"), _("Started"), _("First pass"), _("Scrapped"), _("Downgraded")])
-    d.note = _("Per day and line from the manufacturing yield report.")
-    for row in mfg.cockpit_yield_days(system_reader(), scope.first, scope.last, scope.site):
-        if scope.line is not None and row["line"] != scope.line.code:
-            continue
-        d.add([row["period"], row["line"] or "", row["started"], row["first_pass"],
-               row["scrapped"], row["downgraded"]])  # fmt: skip
-    return d
+def _yield(metric: str) -> Callable[[Scope], Drill]:
+    """The yield report's rows per day, line and module model of the scope (a line or
+    model value: only its rows), adding up to ``metric`` / started."""
+
+    def drill(scope: Scope) -> Drill:
+        d = Drill([_("Day"), _("Line"), _("Module model"), _("Started"), _("First pass"),
+                   _("Scrapped"), _("Downgraded")])  # fmt: skip
+        d.note = _("Per day, line and module model from the manufacturing yield report.")
+        rows = mfg.cockpit_yield_days_by_model(system_reader(), scope.first, scope.last, scope.site)
+        num = den = 0
+        for row in sorted(rows, key=lambda r: (r["day"], r["line"] or "", r["module_model"] or "")):
+            if scope.line_id not in (None, row["line_id"]) or scope.product_id not in (
+                None, row["module_model_id"]
+            ):  # fmt: skip
+                continue
+            num, den = num + row[metric], den + row["started"]
+            d.add([row["day"], row["line"] or "", row["module_model"] or "", row["started"],
+                   row["first_pass"], row["scrapped"], row["downgraded"]])  # fmt: skip
+        d.totals = {
+            "value": 100.0 * num / den if den else None,
+            "numerator": float(num),
+            "denominator": float(den),
+        }
+        return d
+
+    return drill
 
 
 def _iqc(scope: Scope) -> Drill:
@@ -117,6 +136,7 @@ def _spc(scope: Scope) -> Drill:
     rows = _open_at_end(
         mfg.cockpit_spc_violations(scope.site_ids), "detected_at", "acknowledged_at", end
     )
+    rows = _dims(rows, scope, "config__line_id", "")
     for v in rows.select_related("config").order_by("detected_at", "pk"):
         d.add([v.config.name, v.rule, _local(v.detected_at), _local(v.acknowledged_at)],
               v.get_absolute_url())  # fmt: skip
@@ -292,9 +312,9 @@ def _carbon(scope: Scope) -> Drill:
 
 
 RECORDS: dict[str, Callable[[Scope], Drill]] = {
-    "fpy": _yield,
-    "scrap_rate": _yield,
-    "downgrade_rate": _yield,
+    "fpy": _yield("first_pass"),
+    "scrap_rate": _yield("scrapped"),
+    "downgrade_rate": _yield("downgraded"),
     "iqc_acceptance": _iqc,
     "open_spc_alerts": _spc,
     "capa_on_time": _capa_on_time,

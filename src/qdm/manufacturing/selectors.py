@@ -530,6 +530,56 @@ def cockpit_yield_days(user: Any, date_from: Any, date_to: Any, site: Any = None
     return yield_report(user, query)["rows"]
 
 
+def cockpit_yield_days_by_model(
+    user: Any, date_from: Any, date_to: Any, site: Any = None
+) -> list[dict]:
+    """The yield report's figures per site-local day, site, line and module model of the
+    started modules (at most ``MAX_DAYS`` days): the report's own statement (``yield_sql``,
+    the same per-serial first-pass, scrap and downgrade flags, scoped to ``user``) grouped by
+    the unit's module model as well — one statement for every model. Rows ``{day, site_id,
+    line_id, line, module_model_id, module_model, started, first_pass, scrapped,
+    downgraded}``; line and model None when the flash test has no line or the serial no
+    module unit."""
+    from datetime import date
+
+    from django.db import connection
+
+    from qdm.core.models import Line
+    from qdm.data.models import ModuleModel
+    from qdm.manufacturing.services import yields
+
+    query = yields.YieldQuery(date_from=date_from, date_to=date_to, site=site)
+    query.check()
+    win = yields._window(query, yields.scoped_sites(user, site))
+    if not win.sites:
+        return []
+    sql, params = yields.yield_sql(user, query, win, by_model=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        data = yields._as_array(cursor.fetchall(), 4 + len(yields.METRICS))
+    local = yields._localise(data[:, 0], data[:, 3], query, win)
+    keep = local.keep
+    keys, sums = yields._group(
+        [local.period[keep], data[keep, 0], data[keep, 1], data[keep, 2]], data[keep, 4:]
+    )
+    lines = dict(Line.objects.filter(pk__in={k[2] for k in keys}).values_list("pk", "code"))
+    models = dict(ModuleModel.objects.filter(pk__in={k[3] for k in keys}).values_list("pk", "code"))
+    wanted = ("started", "first_pass", "scrapped", "downgraded")
+    columns = [yields.METRICS.index(name) for name in wanted]
+    return [
+        {
+            "day": date.fromordinal(day),
+            "site_id": site_id,
+            "line_id": line_id if line_id >= 0 else None,
+            "line": lines.get(line_id),
+            "module_model_id": model_id if model_id >= 0 else None,
+            "module_model": models.get(model_id),
+            **{name: int(row[i]) for name, i in zip(wanted, columns, strict=True)},
+        }
+        for (day, site_id, line_id, model_id), row in zip(keys, sums, strict=True)
+    ]
+
+
 # --- read by the design platform's APQP capability studies (issue 8) -----------------------
 
 

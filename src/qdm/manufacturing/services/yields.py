@@ -142,7 +142,7 @@ _PER_SERIAL = """
     FROM ({stacked}) x
     GROUP BY y_serial HAVING MIN(y_t) >= %s AND MIN(y_t) < %s"""
 _FLAGS = """
-    SELECT g.site_ref, g.line_ref, g.first_s / {bucket} AS bucket,
+    SELECT g.site_ref, g.line_ref,{model} g.first_s / {bucket} AS bucket,
       CASE WHEN g.flashes > 1 OR g.el1 > 1 OR g.el2 > 1 THEN 1 ELSE 0 END AS retested,
       CASE WHEN COALESCE(g.worst, 0) > 0 THEN 1 ELSE 0 END AS el_not_a,
       CASE WHEN g.pmax < {threshold} THEN 1 ELSE 0 END AS low_power,
@@ -160,11 +160,11 @@ _FLAGS = """
     LEFT JOIN ({u}) u ON u.unit_code = g.serial
     {where}"""
 _SUMS = """
-    SELECT site_ref, line_ref, bucket, COUNT(*),
+    SELECT site_ref, line_ref,{model} bucket, COUNT(*),
       SUM(CASE WHEN {reasons} = 0 THEN 1 ELSE 0 END),
       SUM(scrapped), SUM(downgraded), SUM(retested), SUM(el_not_a), SUM(low_power),
       SUM(oqc_rejected), SUM(mrb), SUM(no_final_el)
-    FROM ({inner}) s GROUP BY 1, 2, 3"""
+    FROM ({inner}) s GROUP BY {group}"""
 _EL_DEFECTS_SQLITE = """
     SELECT e.site_id, e.line_id, e.bucket,
       UPPER(TRIM(CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.code') END)),
@@ -356,11 +356,14 @@ def _yield_buckets(user: Any, query: YieldQuery, win: _Window) -> np.ndarray:
     return _as_array(rows, 3 + len(METRICS))
 
 
-def yield_sql(user: Any, query: YieldQuery, win: _Window) -> tuple[str, list[Any]]:
+def yield_sql(
+    user: Any, query: YieldQuery, win: _Window, *, by_model: bool = False
+) -> tuple[str, list[Any]]:
     """The one statement behind :func:`_yield_buckets` (exposed for EXPLAIN). Flash tests,
     EL results and MRB decisions are stacked (UNION ALL) and grouped per serial in one pass
     — no join between large grouped sets, whatever the planner's statistics — then joined
-    by index to the serial's unit and OQC decision and summed per site, line and bucket."""
+    by index to the serial's unit and OQC decision and summed per site, line and bucket
+    (``by_model``: per site, line, the serial's module model and bucket)."""
     site_ids = [s.pk for s in win.sites]
     lookback = timedelta(days=RETEST_DAYS)
     flashes = FlashTest.objects.for_user(user, "view").filter(
@@ -447,8 +450,15 @@ def yield_sql(user: Any, query: YieldQuery, win: _Window) -> tuple[str, list[Any
         r=release_sql,
         u=unit_sql,
         where=where,
+        model=" u.model_ref AS model_ref," if by_model else "",
     )
-    return _SUMS.format(reasons=" + ".join(REASONS), inner=inner), params
+    sums = _SUMS.format(
+        reasons=" + ".join(REASONS),
+        inner=inner,
+        model=" model_ref," if by_model else "",
+        group="1, 2, 3, 4" if by_model else "1, 2, 3",
+    )
+    return sums, params
 
 
 def _as_array(rows: Sequence[Sequence[Any]], width: int) -> np.ndarray:
