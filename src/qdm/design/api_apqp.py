@@ -47,7 +47,7 @@ from qdm.design.services.apqp import (
     save_deliverable,
     update_project,
 )
-from qdm.design.services.control_plan import new_control_plan_revision, revision_changes
+from qdm.design.services.control_plan import new_control_plan_revision, revision_changes_of
 from qdm.manufacturing import selectors as mfg
 
 READ_ONLY = ["get", "post", "head", "options"]
@@ -77,10 +77,12 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
     change_warnings = serializers.SerializerMethodField()
 
     def _evaluation(self, obj: ApqpDeliverable) -> Any:
-        """One evaluation per deliverable and response (state and reason share it)."""
+        """One evaluation per deliverable and response (state and reason share it), the
+        reason worded for the requesting user."""
         cache = self.context.setdefault("apqp_evaluations", {})
         if obj.pk not in cache:
-            cache[obj.pk] = evaluate(obj)
+            request = self.context.get("request")
+            cache[obj.pk] = evaluate(obj, getattr(request, "user", None))
         return cache[obj.pk]
 
     def get_state(self, obj: ApqpDeliverable) -> str:
@@ -405,6 +407,8 @@ class ControlPlanRevisionViewSet(ScopedModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plans = self.filter_queryset(self.get_queryset()).filter(revised_from__isnull=False)
         page = self.paginate_queryset(plans)
+        shown = list(page if page is not None else plans)
+        changes = revision_changes_of(shown)
         rows = [
             {
                 **ControlPlanSerializer(plan, context={"request": request}).data,
@@ -412,10 +416,10 @@ class ControlPlanRevisionViewSet(ScopedModelViewSet):
                 "revision_reason": plan.revision_reason,
                 "changes": [
                     {"characteristic": c.code, "change": c.change, "fields": c.fields}
-                    for c in revision_changes(plan)
+                    for c in changes[plan.pk]
                 ],
             }
-            for plan in (page if page is not None else plans)
+            for plan in shown
         ]
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 

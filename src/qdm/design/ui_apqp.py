@@ -51,6 +51,15 @@ class ApqpProjectTable(BaseTable):
             "start_date", "launch_date",
         )  # fmt: skip
 
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        # one query for the shown rows' gates (``current_gate``) and their related names,
+        # whatever the page size
+        if hasattr(data, "prefetch_related"):
+            data = data.select_related("product", "family", "customer", "site").prefetch_related(
+                "gates"
+            )
+        super().__init__(data, *args, **kwargs)
+
     def render_current(self, record: ApqpProject) -> Any:
         gate = record.current_gate
         return gate.get_phase_display() if gate else "—"
@@ -169,7 +178,7 @@ def save_deliverable_form(form: Any, user: Any) -> ApqpDeliverable:
 
 def project_context(obj: ApqpProject, user: Any) -> dict[str, Any]:
     return {
-        "timeline": project_timeline(obj),
+        "timeline": project_timeline(obj, user),
         "change_warnings": change_warnings(obj, user),
         "can_review": obj.status == ProjectStatus.ACTIVE
         and user.has_perm("design.change_apqpgate", obj.gates.first()),
@@ -180,7 +189,7 @@ def project_context(obj: ApqpProject, user: Any) -> dict[str, Any]:
 
 def gate_context(obj: ApqpGate, user: Any) -> dict[str, Any]:
     return {
-        "rows": gate_deliverables(obj),
+        "rows": gate_deliverables(obj, user),
         "reviews": obj.reviews.select_related("reviewed_by", "signature"),
         "can_review": obj.project.status == ProjectStatus.ACTIVE
         and obj.status != GateStatus.PASSED
@@ -189,7 +198,7 @@ def gate_context(obj: ApqpGate, user: Any) -> dict[str, Any]:
 
 
 def deliverable_context(obj: ApqpDeliverable, user: Any) -> dict[str, Any]:
-    context: dict[str, Any] = {"evaluation": evaluate(obj), "capability": None}
+    context: dict[str, Any] = {"evaluation": evaluate(obj, user), "capability": None}
     if obj.spc_chart_id:
         context["capability"] = mfg.chart_capability(obj.spc_chart_id, user)
     if obj.kind == DeliverableKind.QUALIFICATION:
@@ -222,6 +231,11 @@ APQP_UIS = [
         ApqpDeliverableFilterSet,
         ApqpDeliverableForm,
         saver=save_deliverable_form,
+        # no SPC chart row: its name would show to viewers who may not see the chart (the
+        # capability card names it to those who may)
+        detail_fields=tuple(
+            f.name for f in ApqpDeliverable._meta.fields if f.name not in {"id", "spc_chart"}
+        ),
         detail_template="design/apqp/deliverable_detail.html",
         extra_context=deliverable_context,
     ),

@@ -49,7 +49,11 @@ class GateReviewView(LoginRequiredMixin, View):
     """GET: the gate's deliverables and the review form; POST: the signed decision."""
 
     def render_page(self, request: HttpRequest, gate: ApqpGate, form: Any, status: int = 200):
-        context = {"object": gate, "rows": gate_deliverables(gate), "form": style_form(form)}
+        context = {
+            "object": gate,
+            "rows": gate_deliverables(gate, request.user),
+            "form": style_form(form),
+        }
         return render(request, "design/apqp/gate_review.html", context, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

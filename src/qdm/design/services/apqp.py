@@ -246,12 +246,29 @@ def _msa_state(item: ApqpDeliverable) -> Evaluation:
     )
 
 
-def _chart_state(item: ApqpDeliverable) -> Evaluation:
+def _chart_state(item: ApqpDeliverable, user: Any = None) -> Evaluation:
     """A capability study read live from its SPC chart (manufacturing's chart page figures):
-    done when at least ``MIN_CAPABILITY_N`` values give min(Cpk, Ppk) ≥ the target."""
-    live = mfg.chart_capability(item.spc_chart_id)
+    done when at least ``MIN_CAPABILITY_N`` values give min(Cpk, Ppk) ≥ the target. The state
+    never depends on ``user``; when ``user`` may not view the chart (another site's), the
+    reason gives only that state, not the chart's name or figures."""
+    live = mfg.chart_capability(item.spc_chart_id, user) if user is not None else None
+    hidden = False
+    if live is None:
+        live = mfg.chart_capability(item.spc_chart_id)
+        hidden = user is not None and live is not None
     if live is None:
         return Evaluation(DeliverableState.MISSING, _("The linked SPC chart no longer exists."))
+    evaluation = _chart_figures(item, live)
+    if hidden:
+        return Evaluation(
+            evaluation.state,
+            _("A linked SPC chart at a site you cannot see: %(state)s.")
+            % {"state": evaluation.label},
+        )
+    return evaluation
+
+
+def _chart_figures(item: ApqpDeliverable, live: dict[str, Any]) -> Evaluation:
     figures = {
         "chart": live["name"],
         "n": live["n"],
@@ -279,9 +296,9 @@ def _chart_state(item: ApqpDeliverable) -> Evaluation:
     return Evaluation(DeliverableState.IN_PROGRESS, f"{text} < {item.cpk_target:.2f}.")
 
 
-def _capability_state(item: ApqpDeliverable) -> Evaluation:
+def _capability_state(item: ApqpDeliverable, user: Any = None) -> Evaluation:
     if item.spc_chart_id is not None:
-        return _chart_state(item)
+        return _chart_state(item, user)
     if item.characteristic_id is None:
         return Evaluation(DeliverableState.MISSING, _("No SPC chart or characteristic linked."))
     if item.cpk is None:
@@ -387,8 +404,10 @@ def _document_state(item: ApqpDeliverable) -> Evaluation:
     return Evaluation(DeliverableState.DONE, _("%(ref)s attached.") % {"ref": item.reference})
 
 
-def evaluate(item: ApqpDeliverable) -> Evaluation:
-    """The deliverable's state computed from the record it links (see docs/apqp.md)."""
+def evaluate(item: ApqpDeliverable, user: Any = None) -> Evaluation:
+    """The deliverable's state computed from the record it links (see docs/apqp.md). The
+    state never depends on ``user``; given one (the viewer), the reason leaves out what the
+    viewer may not see (a linked SPC chart of a site outside their scope)."""
     if item.kind in (D.DFMEA, D.PFMEA):
         return _fmea_state(item)
     if item.kind == D.CONTROL_PLAN:
@@ -396,18 +415,19 @@ def evaluate(item: ApqpDeliverable) -> Evaluation:
     if item.kind == D.MSA:
         return _msa_state(item)
     if item.kind == D.CAPABILITY:
-        return _capability_state(item)
+        return _capability_state(item, user)
     if item.kind == D.QUALIFICATION:
         return _qualification_state(item)
     return _document_state(item)
 
 
-def gate_deliverables(gate: ApqpGate) -> list[tuple[ApqpDeliverable, Evaluation]]:
+def gate_deliverables(gate: ApqpGate, user: Any = None) -> list[tuple[ApqpDeliverable, Evaluation]]:
+    """The gate's deliverables with their evaluations (reasons worded for ``user``)."""
     items = gate.deliverables.select_related(
         "fmea", "control_plan", "msa_study", "characteristic", "owner", "programme",
         "certificate", "gate__project__product",
     ).order_by("pk")  # fmt: skip
-    return [(item, evaluate(item)) for item in items]
+    return [(item, evaluate(item, user)) for item in items]
 
 
 def _names(rows: list[tuple[ApqpDeliverable, Evaluation]]) -> str:
@@ -447,7 +467,8 @@ def review_gate(
                 _("Gate %(gate)s cannot be reviewed before gate %(previous)s has passed.")
                 % {"gate": gate.sequence, "previous": previous}
             )
-        rows = gate_deliverables(gate)
+        # the reasons as the reviewer may see them: they sign this snapshot
+        rows = gate_deliverables(gate, actor)
         open_rows = [(d, e) for d, e in rows if d.required and e.state != "done"]
         errors: dict[str, Any] = {}
         if decision == GateDecision.PASS and open_rows:
@@ -518,11 +539,12 @@ def review_gate(
     return review
 
 
-def project_timeline(project: ApqpProject) -> list[dict[str, Any]]:
-    """Each gate with its deliverables and their computed states, for the overview."""
+def project_timeline(project: ApqpProject, user: Any = None) -> list[dict[str, Any]]:
+    """Each gate with its deliverables and their computed states (reasons worded for
+    ``user``), for the overview."""
     out = []
     for gate in project.gates.order_by("sequence"):
-        rows = gate_deliverables(gate)
+        rows = gate_deliverables(gate, user)
         done = sum(1 for _d, e in rows if e.state == DeliverableState.DONE)
         out.append(
             {

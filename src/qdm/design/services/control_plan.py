@@ -385,36 +385,51 @@ def _shown(line: ControlPlanLine, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def revision_changes(plan: ControlPlan) -> list[LineChange]:
-    """What this revision changed against the one it was revised from, line by line (lines
-    are matched by characteristic). Empty for a first revision."""
-    if plan.revised_from_id is None:
-        return []
-    before = {ln.characteristic_id: ln for ln in plan.revised_from.lines.select_related(
-        "characteristic", "msa_study", "fmea_item")}  # fmt: skip
-    after = {ln.characteristic_id: ln for ln in plan.lines.select_related(
-        "characteristic", "msa_study", "fmea_item")}  # fmt: skip
-    changes: list[LineChange] = []
-    for key, line in after.items():
-        old = before.get(key)
-        if old is None:
-            changes.append(LineChange(line.characteristic.code, "added", []))
+def revision_changes_of(plans: list[ControlPlan]) -> dict[int, list[LineChange]]:
+    """What each revision changed against the one it was revised from, line by line (lines
+    are matched by characteristic; plan id → changes, empty for a first revision): one
+    query for the lines of all the plans and of the revisions they came from."""
+    ids = {p.pk for p in plans} | {p.revised_from_id for p in plans if p.revised_from_id}
+    lines: dict[int, dict[int, ControlPlanLine]] = {}
+    for line in ControlPlanLine.objects.filter(plan_id__in=ids).select_related(
+        "characteristic", "msa_study", "fmea_item"
+    ):
+        lines.setdefault(line.plan_id, {})[line.characteristic_id] = line
+
+    def label(name: str) -> str:
+        return str(ControlPlanLine._meta.get_field(name).verbose_name)
+
+    out: dict[int, list[LineChange]] = {}
+    for plan in plans:
+        if plan.revised_from_id is None:
+            out[plan.pk] = []
             continue
-        fields = [
-            (
-                str(ControlPlanLine._meta.get_field(name).verbose_name),
-                _shown(old, name),
-                _shown(line, name),
-            )
-            for name in LINE_FIELDS
-            if getattr(old, name) != getattr(line, name) and name != "fmea_item"
+        before, after = lines.get(plan.revised_from_id, {}), lines.get(plan.pk, {})
+        changes: list[LineChange] = []
+        for key, line in after.items():
+            old = before.get(key)
+            if old is None:
+                changes.append(LineChange(line.characteristic.code, "added", []))
+                continue
+            fields = [
+                (label(name), _shown(old, name), _shown(line, name))
+                for name in LINE_FIELDS
+                if getattr(old, name) != getattr(line, name) and name != "fmea_item"
+            ]
+            if fields:
+                changes.append(LineChange(line.characteristic.code, "changed", fields))
+        changes += [
+            LineChange(ln.characteristic.code, "removed", [])
+            for key, ln in before.items()
+            if key not in after
         ]
-        if fields:
-            changes.append(LineChange(line.characteristic.code, "changed", fields))
-    for key, line in before.items():
-        if key not in after:
-            changes.append(LineChange(line.characteristic.code, "removed", []))
-    return sorted(changes, key=lambda c: c.code)
+        out[plan.pk] = sorted(changes, key=lambda c: c.code)
+    return out
+
+
+def revision_changes(plan: ControlPlan) -> list[LineChange]:
+    """``revision_changes_of`` for one plan."""
+    return revision_changes_of([plan])[plan.pk]
 
 
 def supersede_older(plan: ControlPlan, *, actor: Any) -> list[ControlPlan]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from qdm.core.numbering import next_number
@@ -404,16 +405,33 @@ class NetProblem:
     element: Any
 
 
+def _link_parents(nodes: list[StructureNode]) -> None:
+    """Point each node's ``parent`` at the loaded instance of every FMEA the nodes belong to
+    (one query), so ``ancestors()`` walks memory instead of one query per level."""
+    fmea_ids = {node.fmea_id for node in nodes}
+    loaded = {n.pk: n for n in StructureNode.objects.filter(fmea_id__in=fmea_ids)}
+    for node in [*loaded.values(), *nodes]:
+        if node.parent_id is not None and node.parent_id in loaded:
+            node.parent = loaded[node.parent_id]
+
+
 def net_integrity(fmea: Fmea) -> list[NetProblem]:
     """Integrity of the failure net: no orphan cause (a cause in no chain), every failure
     mode has an effect, and every chain still runs effect (higher) → mode → cause (lower)
-    after the structure changed."""
+    after the structure changed. A fixed number of queries, however large the net."""
     problems: list[NetProblem] = []
-    failures = FailureElement.objects.filter(function__node__fmea=fmea).select_related(
-        "function__node"
+    failures = (
+        FailureElement.objects.filter(function__node__fmea=fmea)
+        .select_related("function__node")
+        .annotate(
+            in_chain=Exists(FmeaItem.objects.filter(net_cause=OuterRef("pk"))),
+            has_effect=Exists(
+                FmeaItem.objects.filter(net_mode=OuterRef("pk"), net_effect__isnull=False)
+            ),
+        )
     )
     for failure in failures.order_by("function__node__position", "pk"):
-        if failure.kind == FailureKind.CAUSE and not failure.chains_as_cause.exists():
+        if failure.kind == FailureKind.CAUSE and not failure.in_chain:
             problems.append(
                 NetProblem(
                     "orphan_cause",
@@ -422,10 +440,7 @@ def net_integrity(fmea: Fmea) -> list[NetProblem]:
                     failure,
                 )
             )
-        if (
-            failure.kind == FailureKind.MODE
-            and not failure.chains_as_mode.filter(net_effect__isnull=False).exists()
-        ):
+        if failure.kind == FailureKind.MODE and not failure.has_effect:
             problems.append(
                 NetProblem(
                     "mode_without_effect",
@@ -434,8 +449,18 @@ def net_integrity(fmea: Fmea) -> list[NetProblem]:
                     failure,
                 )
             )
-    chains = fmea.items.filter(net_mode__isnull=False).select_related(
-        "net_effect__function__node", "net_mode__function__node", "net_cause__function__node"
+    chains = list(
+        fmea.items.filter(net_mode__isnull=False).select_related(
+            "net_effect__function__node", "net_mode__function__node", "net_cause__function__node"
+        )
+    )
+    _link_parents(
+        [
+            element.function.node
+            for item in chains
+            for element in (item.net_effect, item.net_mode, item.net_cause)
+            if element is not None
+        ]
     )
     for item in chains:
         for message in chain_errors(item.net_effect, item.net_mode, item.net_cause).values():
