@@ -12,6 +12,16 @@ from rest_framework import serializers
 from qdm.core.api.resources import simple, viewset
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.data import filtersets as f
+from qdm.data.forms import (
+    CELL_PRODUCT_FIELDS,
+    CHARACTERISTIC_FIELDS,
+    MATERIAL_FIELDS,
+    MODULE_MODEL_DATASHEET,
+    NAMES,
+    PRODUCT_FAMILY_FIELDS,
+    SPECIFICATION_FIELDS,
+    WAFER_PRODUCT_FIELDS,
+)
 from qdm.data.models import (
     CellProduct,
     CellSortResult,
@@ -29,8 +39,6 @@ from qdm.data.models import (
     WaferProduct,
 )
 from qdm.data.services.specifications import publish_specification
-
-NAMES = ["code", "name", "name_en"]
 
 
 class SpecificationSerializer(StrictModelSerializer):
@@ -60,21 +68,7 @@ class SpecificationSerializer(StrictModelSerializer):
 
     def update(self, instance: Specification, validated_data: dict[str, Any]) -> Specification:
         # a published version is history: a change publishes the next version
-        fields = {
-            name: getattr(instance, name)
-            for name in (
-                "characteristic",
-                "module_model",
-                "material",
-                "site",
-                "customer",
-                "lsl",
-                "target",
-                "usl",
-                "valid_from",
-                "reason",
-            )
-        }
+        fields = {name: getattr(instance, name) for name in SPECIFICATION_FIELDS}
         fields.update(validated_data)
         with transaction.atomic():
             return publish_specification(actor=self.context["request"].user, **fields)
@@ -106,7 +100,7 @@ ROUTES = [
         "data/product-families",
         viewset(
             ProductFamily,
-            simple(ProductFamily, [*NAMES, "technology"]),
+            simple(ProductFamily, PRODUCT_FAMILY_FIELDS),
             f.ProductFamilyFilterSet,
             ("code",),
         ),
@@ -115,30 +109,7 @@ ROUTES = [
         "data/module-models",
         viewset(
             ModuleModel,
-            simple(
-                ModuleModel,
-                [
-                    *NAMES,
-                    "family",
-                    "pmax_w",
-                    "voc_v",
-                    "isc_a",
-                    "vmp_v",
-                    "imp_a",
-                    "efficiency_pct",
-                    "temp_coeff_pmax_pct_per_c",
-                    "temp_coeff_voc_pct_per_c",
-                    "temp_coeff_isc_pct_per_c",
-                    "length_mm",
-                    "width_mm",
-                    "thickness_mm",
-                    "weight_kg",
-                    "cell_count",
-                    "bifaciality_pct",
-                    "diode_parameters",
-                    "source",
-                ],
-            ),
+            simple(ModuleModel, [*NAMES, *MODULE_MODEL_DATASHEET, "diode_parameters", "source"]),
             f.ModuleModelFilterSet,
             ("code",),
         ),
@@ -147,10 +118,7 @@ ROUTES = [
         "data/cell-products",
         viewset(
             CellProduct,
-            simple(
-                CellProduct,
-                [*NAMES, "family", "wafer_format", "area_cm2", "nominal_efficiency_pct"],
-            ),
+            simple(CellProduct, CELL_PRODUCT_FIELDS),
             f.CellProductFilterSet,
             ("code",),
         ),
@@ -159,7 +127,7 @@ ROUTES = [
         "data/wafer-products",
         viewset(
             WaferProduct,
-            simple(WaferProduct, [*NAMES, "wafer_format", "doping", "thickness_um"]),
+            simple(WaferProduct, WAFER_PRODUCT_FIELDS),
             f.WaferProductFilterSet,
             ("code",),
         ),
@@ -177,7 +145,7 @@ ROUTES = [
         "data/materials",
         viewset(
             Material,
-            simple(Material, [*NAMES, "category", "unit", "specification"]),
+            simple(Material, MATERIAL_FIELDS),
             f.MaterialFilterSet,
             ("code",),
         ),
@@ -186,19 +154,7 @@ ROUTES = [
         "data/characteristics",
         viewset(
             Characteristic,
-            simple(
-                Characteristic,
-                [
-                    *NAMES,
-                    "kind",
-                    "stage",
-                    "process_step",
-                    "unit",
-                    "data_type",
-                    "method",
-                    "special_class",
-                ],
-            ),
+            simple(Characteristic, CHARACTERISTIC_FIELDS),
             f.CharacteristicFilterSet,
             ("code",),
         ),

@@ -20,6 +20,7 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.design import filtersets as fs
+from qdm.design.forms import CONTROL_PLAN_FIELDS, CONTROL_PLAN_LINE_FIELDS, FMEA_FIELDS
 from qdm.design.lessons_ui import ReviewTaskFilterSet
 from qdm.design.models import ControlPlan, ControlPlanLine, Fmea, FmeaItem, FmeaReviewTask, MsaStudy
 from qdm.design.models.fmea import RATINGS, RATINGS_AFTER
@@ -67,14 +68,7 @@ class FmeaSerializer(StrictModelSerializer):
             "id",
             "number",
             "revision",
-            "kind",
-            "title",
-            "site",
-            "product",
-            "planning_scope",
-            "team",
-            "start_date",
-            "due_date",
+            *FMEA_FIELDS,
             "status",
             "revised_from",
             "created_by",
@@ -228,13 +222,7 @@ class ControlPlanSerializer(StrictModelSerializer):
             "id",
             "number",
             "revision",
-            "phase",
-            "title",
-            "product",
-            "process",
-            "site",
-            "line",
-            "fmea",
+            *CONTROL_PLAN_FIELDS,
             "status",
             "created_by",
             "created_at",
@@ -255,25 +243,7 @@ class ControlPlanSerializer(StrictModelSerializer):
 class ControlPlanLineSerializer(StrictModelSerializer):
     class Meta:
         model = ControlPlanLine
-        fields = [
-            "id",
-            "plan",
-            "sequence",
-            "process_step",
-            "machine",
-            "characteristic",
-            "special_class",
-            "specification",
-            "evaluation_technique",
-            "sample_size",
-            "frequency",
-            "frequency_hours",
-            "control_method",
-            "chart_type",
-            "reaction_plan",
-            "msa_study",
-            "fmea_item",
-        ]
+        fields = ["id", *CONTROL_PLAN_LINE_FIELDS, "fmea_item"]
 
 
 class MsaStudySerializer(StrictModelSerializer):

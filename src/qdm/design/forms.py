@@ -36,19 +36,23 @@ LONG_TEXT = (
 )
 
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+FMEA_FIELDS = [
+    "kind",
+    "title",
+    "site",
+    "product",
+    "planning_scope",
+    "team",
+    "start_date",
+    "due_date",
+]
+
+
 class FmeaForm(forms.ModelForm):
     class Meta:
         model = Fmea
-        fields = [
-            "kind",
-            "title",
-            "site",
-            "product",
-            "planning_scope",
-            "team",
-            "start_date",
-            "due_date",
-        ]
+        fields = FMEA_FIELDS
         widgets = {
             "planning_scope": forms.Textarea(attrs={"rows": 3}),
             "team": forms.Textarea(attrs={"rows": 3}),
@@ -100,23 +104,10 @@ class FmeaItemForm(forms.ModelForm):
             "detection_after",
             "remarks",
         ]
-        widgets = dict.fromkeys(
-            (
-                "higher_function",
-                "focus_function",
-                "lower_function",
-                "failure_effect",
-                "failure_mode",
-                "failure_cause",
-                "prevention_controls",
-                "detection_controls",
-                "preventive_action",
-                "detection_action",
-                "action_taken",
-                "remarks",
-            ),
-            TEXTAREA,
-        ) | {"action_due": DATE, "action_completed": DATE}
+        widgets = dict.fromkeys(LONG_TEXT, TEXTAREA) | {
+            "action_due": DATE,
+            "action_completed": DATE,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,32 +138,38 @@ class FmeaItemForm(forms.ModelForm):
         return cleaned
 
 
+CONTROL_PLAN_FIELDS = ["phase", "title", "product", "process", "site", "line", "fmea"]
+
+
 class ControlPlanForm(forms.ModelForm):
     class Meta:
         model = ControlPlan
-        fields = ["phase", "title", "product", "process", "site", "line", "fmea"]
+        fields = CONTROL_PLAN_FIELDS
+
+
+CONTROL_PLAN_LINE_FIELDS = [
+    "plan",
+    "sequence",
+    "process_step",
+    "machine",
+    "characteristic",
+    "special_class",
+    "specification",
+    "evaluation_technique",
+    "sample_size",
+    "frequency",
+    "frequency_hours",
+    "control_method",
+    "chart_type",
+    "reaction_plan",
+    "msa_study",
+]
 
 
 class ControlPlanLineForm(forms.ModelForm):
     class Meta:
         model = ControlPlanLine
-        fields = [
-            "plan",
-            "sequence",
-            "process_step",
-            "machine",
-            "characteristic",
-            "special_class",
-            "specification",
-            "evaluation_technique",
-            "sample_size",
-            "frequency",
-            "frequency_hours",
-            "control_method",
-            "chart_type",
-            "reaction_plan",
-            "msa_study",
-        ]
+        fields = CONTROL_PLAN_LINE_FIELDS
         widgets = {"reaction_plan": TEXTAREA}
 
 

@@ -21,6 +21,7 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.models import Customer
 from qdm.manufacturing import filtersets as f
+from qdm.manufacturing.forms import BINNING_RULE_FIELDS, INSPECTION_PLAN_LINE_FIELDS
 from qdm.manufacturing.models import (
     BinningRule,
     Hold,
@@ -128,21 +129,7 @@ class InspectionPlanViewSet(WorkflowViewSetMixin, ServiceViewSet):
 class InspectionPlanLineSerializer(StrictModelSerializer):
     class Meta:
         model = InspectionPlanLine
-        fields = [
-            "id",
-            "plan",
-            "sequence",
-            "characteristic",
-            "method",
-            "gauge",
-            "sampling",
-            "sample_size",
-            "aql",
-            "inspection_level",
-            "frequency",
-            "frequency_hours",
-            "reaction_plan",
-        ]
+        fields = ["id", *INSPECTION_PLAN_LINE_FIELDS]
 
 
 def _update_plan_line(instance: Any, *, actor: Any, **data: Any) -> Any:
@@ -354,17 +341,7 @@ class MrbDispositionViewSet(WorkflowViewSetMixin, ServiceViewSet):
 class BinningRuleSerializer(StrictModelSerializer):
     class Meta:
         model = BinningRule
-        fields = [
-            "id",
-            "module_model",
-            "first_class_w",
-            "last_class_w",
-            "class_width_w",
-            "guard_band_w",
-            "el_rules",
-            "released_grades",
-            "imp_class_width_a",
-        ]
+        fields = ["id", *BINNING_RULE_FIELDS]
 
 
 def _update_binning_rule(instance: Any, *, actor: Any, **data: Any) -> Any:

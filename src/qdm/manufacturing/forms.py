@@ -63,23 +63,27 @@ class InspectionPlanForm(forms.ModelForm):
         fields = ["code", "name", "stage", "site", "material", "module_model"]
 
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+INSPECTION_PLAN_LINE_FIELDS = [
+    "plan",
+    "sequence",
+    "characteristic",
+    "method",
+    "gauge",
+    "sampling",
+    "sample_size",
+    "aql",
+    "inspection_level",
+    "frequency",
+    "frequency_hours",
+    "reaction_plan",
+]
+
+
 class InspectionPlanLineForm(forms.ModelForm):
     class Meta:
         model = InspectionPlanLine
-        fields = [
-            "plan",
-            "sequence",
-            "characteristic",
-            "method",
-            "gauge",
-            "sampling",
-            "sample_size",
-            "aql",
-            "inspection_level",
-            "frequency",
-            "frequency_hours",
-            "reaction_plan",
-        ]
+        fields = INSPECTION_PLAN_LINE_FIELDS
         widgets = {"reaction_plan": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -158,19 +162,22 @@ class MrbDispositionForm(forms.ModelForm):
         self.fields["hold"].queryset = Hold.objects.filter(status=HoldStatus.ON_HOLD)
 
 
+BINNING_RULE_FIELDS = [
+    "module_model",
+    "first_class_w",
+    "last_class_w",
+    "class_width_w",
+    "guard_band_w",
+    "el_rules",
+    "released_grades",
+    "imp_class_width_a",
+]
+
+
 class BinningRuleForm(forms.ModelForm):
     class Meta:
         model = BinningRule
-        fields = [
-            "module_model",
-            "first_class_w",
-            "last_class_w",
-            "class_width_w",
-            "guard_band_w",
-            "el_rules",
-            "released_grades",
-            "imp_class_width_a",
-        ]
+        fields = BINNING_RULE_FIELDS
         widgets = {"el_rules": forms.Textarea(attrs={"rows": 7})}
 
 

@@ -18,6 +18,13 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.service import filtersets as fs
+from qdm.service.forms import (
+    CUSTOMER_PROFILE_FIELDS,
+    CUSTOMER_REQUIREMENT_FIELDS,
+    PROJECT_FIELDS,
+    SATISFACTION_SURVEY_FIELDS,
+    WARRANTY_CONTRACT_FIELDS,
+)
 from qdm.service.models import (
     Complaint,
     ComplaintItem,
@@ -57,16 +64,7 @@ from qdm.service.services.returns import create_return, update_return
 class CustomerProfileSerializer(StrictModelSerializer):
     class Meta:
         model = CustomerProfile
-        fields = [
-            "id",
-            "customer",
-            "region",
-            "segment",
-            "language",
-            "contact_name",
-            "contact_email",
-            "requirements",
-        ]
+        fields = ["id", *CUSTOMER_PROFILE_FIELDS]
 
 
 class CustomerProfileViewSet(ScopedModelViewSet):
@@ -82,16 +80,7 @@ class CustomerProfileViewSet(ScopedModelViewSet):
 class ProjectSerializer(StrictModelSerializer):
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "customer",
-            "name",
-            "country",
-            "location",
-            "capacity_mwp",
-            "commissioning_date",
-            "module_models",
-        ]
+        fields = ["id", *PROJECT_FIELDS]
 
 
 class ProjectViewSet(ScopedModelViewSet):
@@ -359,22 +348,7 @@ class ReturnedModuleViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
 class SatisfactionSurveySerializer(StrictModelSerializer):
     class Meta:
         model = SatisfactionSurvey
-        fields = [
-            "id",
-            "customer",
-            "period",
-            "region",
-            "country",
-            "respondent",
-            "answered_on",
-            "product_quality",
-            "delivery",
-            "complaint_handling",
-            "technical_support",
-            "documents",
-            "nps",
-            "comment",
-        ]
+        fields = ["id", *SATISFACTION_SURVEY_FIELDS]
 
 
 class SatisfactionSurveyViewSet(ScopedModelViewSet):
@@ -392,28 +366,7 @@ class CustomerRequirementSerializer(StrictModelSerializer):
         model = CustomerRequirement
         # the version uniqueness is checked by the model (a message naming the clash)
         validators: list[Any] = []
-        fields = [
-            "id",
-            "customer",
-            "project",
-            "module_model",
-            "version",
-            "effective_from",
-            "effective_to",
-            "allowed_classes_w",
-            "positive_tolerance_w",
-            "imp_sorting_required",
-            "imp_bin_width_a",
-            "modules_per_pallet",
-            "orientation",
-            "max_el_grade",
-            "refused_defect_codes",
-            "deliver_flash_list",
-            "deliver_el_images",
-            "deliver_coc",
-            "deliver_carbon_declaration",
-            "notes",
-        ]
+        fields = ["id", *CUSTOMER_REQUIREMENT_FIELDS]
 
 
 class CustomerRequirementViewSet(ScopedModelViewSet):
@@ -429,21 +382,7 @@ class CustomerRequirementViewSet(ScopedModelViewSet):
 class WarrantyContractSerializer(StrictModelSerializer):
     class Meta:
         model = WarrantyContract
-        fields = [
-            "id",
-            "customer",
-            "project",
-            "module_model",
-            "reference",
-            "version",
-            "effective_from",
-            "effective_to",
-            "product_years",
-            "power_years",
-            "first_year_loss_pct",
-            "annual_loss_pct",
-            "uncertainty_pct",
-        ]
+        fields = ["id", *WARRANTY_CONTRACT_FIELDS]
 
 
 class WarrantyContractViewSet(ScopedModelViewSet):

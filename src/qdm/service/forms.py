@@ -14,34 +14,40 @@ from qdm.service.models import (
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+CUSTOMER_PROFILE_FIELDS = [
+    "customer",
+    "region",
+    "segment",
+    "language",
+    "contact_name",
+    "contact_email",
+    "requirements",
+]
+
 
 class CustomerProfileForm(forms.ModelForm):
     class Meta:
         model = CustomerProfile
-        fields = [
-            "customer",
-            "region",
-            "segment",
-            "language",
-            "contact_name",
-            "contact_email",
-            "requirements",
-        ]
+        fields = CUSTOMER_PROFILE_FIELDS
         widgets = {"requirements": TEXTAREA}
+
+
+PROJECT_FIELDS = [
+    "customer",
+    "name",
+    "country",
+    "location",
+    "capacity_mwp",
+    "commissioning_date",
+    "module_models",
+]
 
 
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = [
-            "customer",
-            "name",
-            "country",
-            "location",
-            "capacity_mwp",
-            "commissioning_date",
-            "module_models",
-        ]
+        fields = PROJECT_FIELDS
         widgets = {"commissioning_date": forms.DateInput(attrs={"type": "date"})}
 
 
@@ -114,24 +120,27 @@ class ReturnedModuleForm(forms.ModelForm):
         }
 
 
+SATISFACTION_SURVEY_FIELDS = [
+    "customer",
+    "period",
+    "region",
+    "country",
+    "respondent",
+    "answered_on",
+    "product_quality",
+    "delivery",
+    "complaint_handling",
+    "technical_support",
+    "documents",
+    "nps",
+    "comment",
+]
+
+
 class SatisfactionSurveyForm(forms.ModelForm):
     class Meta:
         model = SatisfactionSurvey
-        fields = [
-            "customer",
-            "period",
-            "region",
-            "country",
-            "respondent",
-            "answered_on",
-            "product_quality",
-            "delivery",
-            "complaint_handling",
-            "technical_support",
-            "documents",
-            "nps",
-            "comment",
-        ]
+        fields = SATISFACTION_SURVEY_FIELDS
         widgets = {"comment": TEXTAREA, "answered_on": forms.DateInput(attrs={"type": "date"})}
 
     def clean_country(self) -> str:
@@ -141,30 +150,33 @@ class SatisfactionSurveyForm(forms.ModelForm):
         return (self.cleaned_data.get("period") or "").strip().upper()
 
 
+CUSTOMER_REQUIREMENT_FIELDS = [
+    "customer",
+    "project",
+    "module_model",
+    "version",
+    "effective_from",
+    "effective_to",
+    "allowed_classes_w",
+    "positive_tolerance_w",
+    "imp_sorting_required",
+    "imp_bin_width_a",
+    "modules_per_pallet",
+    "orientation",
+    "max_el_grade",
+    "refused_defect_codes",
+    "deliver_flash_list",
+    "deliver_el_images",
+    "deliver_coc",
+    "deliver_carbon_declaration",
+    "notes",
+]
+
+
 class CustomerRequirementForm(forms.ModelForm):
     class Meta:
         model = CustomerRequirement
-        fields = [
-            "customer",
-            "project",
-            "module_model",
-            "version",
-            "effective_from",
-            "effective_to",
-            "allowed_classes_w",
-            "positive_tolerance_w",
-            "imp_sorting_required",
-            "imp_bin_width_a",
-            "modules_per_pallet",
-            "orientation",
-            "max_el_grade",
-            "refused_defect_codes",
-            "deliver_flash_list",
-            "deliver_el_images",
-            "deliver_coc",
-            "deliver_carbon_declaration",
-            "notes",
-        ]
+        fields = CUSTOMER_REQUIREMENT_FIELDS
         widgets = {
             "effective_from": forms.DateInput(attrs={"type": "date"}),
             "effective_to": forms.DateInput(attrs={"type": "date"}),
@@ -172,23 +184,26 @@ class CustomerRequirementForm(forms.ModelForm):
         }
 
 
+WARRANTY_CONTRACT_FIELDS = [
+    "customer",
+    "project",
+    "module_model",
+    "reference",
+    "version",
+    "effective_from",
+    "effective_to",
+    "product_years",
+    "power_years",
+    "first_year_loss_pct",
+    "annual_loss_pct",
+    "uncertainty_pct",
+]
+
+
 class WarrantyContractForm(forms.ModelForm):
     class Meta:
         model = WarrantyContract
-        fields = [
-            "customer",
-            "project",
-            "module_model",
-            "reference",
-            "version",
-            "effective_from",
-            "effective_to",
-            "product_years",
-            "power_years",
-            "first_year_loss_pct",
-            "annual_loss_pct",
-            "uncertainty_pct",
-        ]
+        fields = WARRANTY_CONTRACT_FIELDS
         widgets = {
             "effective_from": forms.DateInput(attrs={"type": "date"}),
             "effective_to": forms.DateInput(attrs={"type": "date"}),

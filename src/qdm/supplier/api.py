@@ -17,6 +17,14 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.supplier import filtersets as f
+from qdm.supplier.forms import (
+    APPROVED_MATERIAL_FIELDS,
+    CERTIFICATE_FIELDS,
+    RECEIPT_FIELDS,
+    SCORECARD_WEIGHTS_FIELDS,
+    SUPPLIER_CONTACT_FIELDS,
+    SUPPLIER_PLANT_FIELDS,
+)
 from qdm.supplier.models import (
     ApprovedMaterial,
     Certificate,
@@ -70,30 +78,11 @@ ProfileSerializer = serializer(
     ["supplier", "categories", "approval_status", "sqe", "website", "notes"],
     ["approval_status"],
 )
-PlantSerializer = serializer(
-    SupplierPlant, ["supplier", "name", "country", "city", "address", "products"]
-)
-ContactSerializer = serializer(
-    SupplierContact, ["supplier", "name", "function", "email", "phone", "primary"]
-)
-AslSerializer = serializer(
-    ApprovedMaterial,
-    ["supplier", "material", "customer", "plant", "status", "valid_until", "note"],
-)
+PlantSerializer = serializer(SupplierPlant, SUPPLIER_PLANT_FIELDS)
+ContactSerializer = serializer(SupplierContact, SUPPLIER_CONTACT_FIELDS)
+AslSerializer = serializer(ApprovedMaterial, APPROVED_MATERIAL_FIELDS)
 CertificateSerializer = serializer(
-    Certificate,
-    [
-        "supplier",
-        "plant",
-        "kind",
-        "number",
-        "issuer",
-        "scope_text",
-        "valid_from",
-        "valid_until",
-        "uploaded_by",
-    ],
-    ["uploaded_by"],
+    Certificate, [*CERTIFICATE_FIELDS, "uploaded_by"], ["uploaded_by"]
 )
 SwitchingSerializer = serializer(
     SwitchingState,
@@ -134,20 +123,7 @@ RECEIPT_READ_ONLY = [
     "origin_lot",
     "origin_declared_at",
 ]
-ReceiptSerializer = serializer(
-    Receipt,
-    [
-        "site",
-        "supplier",
-        "material",
-        "supplier_lot",
-        "purchase_order",
-        "quantity",
-        "received_at",
-        *RECEIPT_READ_ONLY,
-    ],
-    RECEIPT_READ_ONLY,
-)
+ReceiptSerializer = serializer(Receipt, [*RECEIPT_FIELDS, *RECEIPT_READ_ONLY], RECEIPT_READ_ONLY)
 SCAR_FIELDS = [
     "capa",
     "supplier",
@@ -193,25 +169,7 @@ ScorecardSerializer = serializer(
         "computed_at",
     ],
 )
-_WeightsBase = serializer(
-    ScorecardWeights,
-    [
-        "name",
-        "active",
-        "weight_ppm",
-        "weight_acceptance",
-        "weight_scar",
-        "weight_on_time",
-        "weight_repeat",
-        "weight_certificate",
-        "weight_audit",
-        "weight_field_failure",
-        "ppm_limit",
-        "grade_a",
-        "grade_b",
-        "grade_c",
-    ],
-)
+_WeightsBase = serializer(ScorecardWeights, SCORECARD_WEIGHTS_FIELDS)
 
 
 class WeightsSerializer(_WeightsBase):  # type: ignore[misc,valid-type]

@@ -26,23 +26,53 @@ class SupplierProfileForm(forms.ModelForm):
         fields = ["supplier", "categories", "sqe", "website", "notes"]
 
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+SUPPLIER_PLANT_FIELDS = ["supplier", "name", "country", "city", "address", "products"]
+
+
 class SupplierPlantForm(forms.ModelForm):
     class Meta:
         model = SupplierPlant
-        fields = ["supplier", "name", "country", "city", "address", "products"]
+        fields = SUPPLIER_PLANT_FIELDS
+
+
+SUPPLIER_CONTACT_FIELDS = ["supplier", "name", "function", "email", "phone", "primary"]
 
 
 class SupplierContactForm(forms.ModelForm):
     class Meta:
         model = SupplierContact
-        fields = ["supplier", "name", "function", "email", "phone", "primary"]
+        fields = SUPPLIER_CONTACT_FIELDS
+
+
+APPROVED_MATERIAL_FIELDS = [
+    "supplier",
+    "material",
+    "customer",
+    "plant",
+    "status",
+    "valid_until",
+    "note",
+]
 
 
 class ApprovedMaterialForm(forms.ModelForm):
     class Meta:
         model = ApprovedMaterial
-        fields = ["supplier", "material", "customer", "plant", "status", "valid_until", "note"]
+        fields = APPROVED_MATERIAL_FIELDS
         widgets = {"valid_until": DATE}
+
+
+CERTIFICATE_FIELDS = [
+    "supplier",
+    "plant",
+    "kind",
+    "number",
+    "issuer",
+    "scope_text",
+    "valid_from",
+    "valid_until",
+]
 
 
 class CertificateForm(forms.ModelForm):
@@ -50,38 +80,43 @@ class CertificateForm(forms.ModelForm):
 
     class Meta:
         model = Certificate
-        fields = [
-            "supplier",
-            "plant",
-            "kind",
-            "number",
-            "issuer",
-            "scope_text",
-            "valid_from",
-            "valid_until",
-        ]
+        fields = CERTIFICATE_FIELDS
         widgets = {"valid_from": DATE, "valid_until": DATE}
+
+
+SCORECARD_WEIGHTS_FIELDS = [
+    "name",
+    "active",
+    "weight_ppm",
+    "weight_acceptance",
+    "weight_scar",
+    "weight_on_time",
+    "weight_repeat",
+    "weight_certificate",
+    "weight_audit",
+    "weight_field_failure",
+    "ppm_limit",
+    "grade_a",
+    "grade_b",
+    "grade_c",
+]
 
 
 class ScorecardWeightsForm(forms.ModelForm):
     class Meta:
         model = ScorecardWeights
-        fields = [
-            "name",
-            "active",
-            "weight_ppm",
-            "weight_acceptance",
-            "weight_scar",
-            "weight_on_time",
-            "weight_repeat",
-            "weight_certificate",
-            "weight_audit",
-            "weight_field_failure",
-            "ppm_limit",
-            "grade_a",
-            "grade_b",
-            "grade_c",
-        ]
+        fields = SCORECARD_WEIGHTS_FIELDS
+
+
+RECEIPT_FIELDS = [
+    "site",
+    "supplier",
+    "material",
+    "supplier_lot",
+    "purchase_order",
+    "quantity",
+    "received_at",
+]
 
 
 class ReceiptForm(forms.ModelForm):
@@ -89,15 +124,7 @@ class ReceiptForm(forms.ModelForm):
 
     class Meta:
         model = Receipt
-        fields = [
-            "site",
-            "supplier",
-            "material",
-            "supplier_lot",
-            "purchase_order",
-            "quantity",
-            "received_at",
-        ]
+        fields = RECEIPT_FIELDS
         widgets = {"received_at": DATETIME}
 
 

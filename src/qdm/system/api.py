@@ -19,6 +19,17 @@ from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.system import filtersets as fs
 from qdm.system.choices import CapaKind
+from qdm.system.forms import (
+    CAPA_ACTION_FIELDS,
+    CONTROLLED_DOCUMENT_FIELDS,
+    DOCUMENT_REVISION_FIELDS,
+    EIGHT_D_FIELDS,
+    NONCONFORMITY_FIELDS,
+    REVISION_FILE_FIELDS,
+    ROOT_CAUSE_FIELDS,
+    TEAM_MEMBER_FIELDS,
+    VERIFICATION_FIELDS,
+)
 from qdm.system.models import (
     CapaAction,
     ControlledDocument,
@@ -52,18 +63,7 @@ class NonconformitySerializer(StrictModelSerializer):
         fields = [
             "id",
             "number",
-            "site",
-            "source",
-            "severity",
-            "title",
-            "description",
-            "item",
-            "lots",
-            "quantity",
-            "supplier",
-            "owner",
-            "containment",
-            "disposition",
+            *NONCONFORMITY_FIELDS,
             "units",
             "unit_codes",
             "status",
@@ -124,31 +124,7 @@ class EightDSerializer(StrictModelSerializer):
         fields = [
             "id",
             "number",
-            "kind",
-            "site",
-            "supplier",
-            "customer",
-            "title",
-            "nonconformities",
-            "champion",
-            "due_date",
-            "symptom",
-            "problem_what",
-            "problem_where",
-            "problem_when",
-            "problem_who",
-            "problem_why",
-            "problem_how",
-            "problem_how_many",
-            "is_what",
-            "is_not_what",
-            "is_where",
-            "is_not_where",
-            "is_when",
-            "is_not_when",
-            "is_extent",
-            "is_not_extent",
-            "closure_summary",
+            *EIGHT_D_FIELDS,
             "status",
             "opened_by",
             "opened_at",
@@ -174,8 +150,9 @@ class EightDViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
 
 
 def part_api(model: type, fields: list[str]) -> tuple[type, type]:
-    """Serializer and viewset of a D1–D7 record; writes go through ``save_capa_part``."""
-    meta = type("Meta", (), {"model": model, "fields": ["id", "capa", *fields]})
+    """Serializer and viewset of a D1–D7 record (``fields`` start with its ``capa``); writes
+    go through ``save_capa_part``."""
+    meta = type("Meta", (), {"model": model, "fields": ["id", *fields]})
     serializer = type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
 
     def perform_create(self: Any, serializer: Any) -> None:
@@ -214,51 +191,19 @@ def part_api(model: type, fields: list[str]) -> tuple[type, type]:
     return serializer, viewset
 
 
-TeamMemberSerializer, TeamMemberViewSet = part_api(TeamMember, ["user", "role", "department"])
-RootCauseSerializer, RootCauseViewSet = part_api(
-    RootCause,
-    ["cause_type", "category", "statement", *(f"why_{n}" for n in range(1, 6)), "verified"],
-)
+TeamMemberSerializer, TeamMemberViewSet = part_api(TeamMember, TEAM_MEMBER_FIELDS)
+RootCauseSerializer, RootCauseViewSet = part_api(RootCause, ROOT_CAUSE_FIELDS)
 CapaActionSerializer, CapaActionViewSet = part_api(
-    CapaAction,
-    [
-        "discipline",
-        "description",
-        "root_cause",
-        "prevention_target",
-        "reference",
-        "target_site",
-        "owner",
-        "manager",
-        "due_date",
-        "status",
-        "completed_at",
-        "escalation_level",
-        "escalated_at",
-    ],
+    CapaAction, [*CAPA_ACTION_FIELDS, "completed_at", "escalation_level", "escalated_at"]
 )
 CapaActionSerializer.Meta.read_only_fields = ["completed_at", "escalation_level", "escalated_at"]
-VerificationSerializer, VerificationViewSet = part_api(
-    Verification, ["method", "result", "effective", "verified_by", "verified_on"]
-)
+VerificationSerializer, VerificationViewSet = part_api(Verification, VERIFICATION_FIELDS)
 
 
 class ControlledDocumentSerializer(StrictModelSerializer):
     class Meta:
         model = ControlledDocument
-        fields = [
-            "id",
-            "code",
-            "title",
-            "doc_type",
-            "owner",
-            "process",
-            "sites",
-            "language",
-            "review_months",
-            "next_review_date",
-            "distributed_to",
-        ]
+        fields = ["id", *CONTROLLED_DOCUMENT_FIELDS]
 
 
 class ControlledDocumentViewSet(ScopedModelViewSet):
@@ -279,10 +224,7 @@ class DocumentRevisionSerializer(StrictModelSerializer):
         model = DocumentRevision
         fields = [
             "id",
-            "document",
-            "revision",
-            "change_summary",
-            "content",
+            *DOCUMENT_REVISION_FIELDS,
             "status",
             "author",
             "approved_by",
@@ -333,7 +275,7 @@ class RevisionFileSerializer(StrictModelSerializer):
 
     class Meta:
         model = RevisionFile
-        fields = ["id", "revision", "language", "title", "attachment", "file_name", "upload"]
+        fields = ["id", *REVISION_FILE_FIELDS, "attachment", "file_name", "upload"]
         read_only_fields = ["attachment"]
 
 

@@ -18,6 +18,21 @@ from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.system import filtersets_ims as fs
+from qdm.system.forms_ims import (
+    AUDIT_PROGRAMME_FIELDS,
+    CERTIFICATE_FIELDS,
+    CHECKLIST_ITEM_FIELDS,
+    CLAUSE_FIELDS,
+    DEPARTMENT_FIELDS,
+    FINDING_FIELDS,
+    MANAGEMENT_REVIEW_FIELDS,
+    MANAGEMENT_SYSTEM_FIELDS,
+    POST_FIELDS,
+    PROCESS_FIELDS,
+    QUALITY_OBJECTIVE_FIELDS,
+    RESPONSIBILITY_FIELDS,
+    REVIEW_ACTION_FIELDS,
+)
 from qdm.system.models import (
     Audit,
     AuditProgramme,
@@ -78,31 +93,13 @@ def record(model: type) -> Any:
     return partial(ims.save_record, model)
 
 
-ManagementSystemSerializer = serializer_for(
-    ManagementSystem, ["code", "standard", "name", "name_en", "active"]
-)
-ClauseSerializer = serializer_for(Clause, ["system", "number", "title", "position"])
-ProcessSerializer = serializer_for(
-    Process, ["code", "name", "name_en", "owner", "sites", "clauses", "description"]
-)
+ManagementSystemSerializer = serializer_for(ManagementSystem, MANAGEMENT_SYSTEM_FIELDS)
+ClauseSerializer = serializer_for(Clause, CLAUSE_FIELDS)
+ProcessSerializer = serializer_for(Process, PROCESS_FIELDS)
 CertificateSerializer = serializer_for(
-    Certificate,
-    [
-        "site",
-        "system",
-        "number",
-        "body",
-        "issued_on",
-        "expires_on",
-        "scope_statement",
-        "owner",
-        "reminded_days",
-    ],
-    read_only=("reminded_days",),
+    Certificate, [*CERTIFICATE_FIELDS, "reminded_days"], read_only=("reminded_days",)
 )
-AuditProgrammeSerializer = serializer_for(
-    AuditProgramme, ["year", "site", "system", "objectives", "manager"]
-)
+AuditProgrammeSerializer = serializer_for(AuditProgramme, AUDIT_PROGRAMME_FIELDS)
 AuditSerializer = serializer_for(
     Audit,
     [
@@ -125,9 +122,7 @@ AuditSerializer = serializer_for(
     ],
     read_only=("number", "site", "status", "created_by", "reported_at", "closed_at"),
 )
-ChecklistItemSerializer = serializer_for(
-    ChecklistItem, ["audit", "process", "clause", "question", "evidence", "result"]
-)
+ChecklistItemSerializer = serializer_for(ChecklistItem, CHECKLIST_ITEM_FIELDS)
 
 
 class FindingSerializer(StrictModelSerializer):
@@ -138,13 +133,7 @@ class FindingSerializer(StrictModelSerializer):
         fields = [
             "id",
             "reference",
-            "audit",
-            "checklist_item",
-            "kind",
-            "process",
-            "clause",
-            "statement",
-            "evidence",
+            *FINDING_FIELDS,
             "open_capa",
             "nonconformity",
             "capa",
@@ -154,53 +143,18 @@ class FindingSerializer(StrictModelSerializer):
         read_only_fields = ["reference", "nonconformity", "capa", "raised_by", "raised_at"]
 
 
-QualityObjectiveSerializer = serializer_for(
-    QualityObjective,
-    [
-        "site",
-        "process",
-        "metric",
-        "unit",
-        "target",
-        "actual",
-        "higher_is_better",
-        "period_start",
-        "period_end",
-    ],
-)
+QualityObjectiveSerializer = serializer_for(QualityObjective, QUALITY_OBJECTIVE_FIELDS)
 ManagementReviewSerializer = serializer_for(
     ManagementReview,
-    [
-        "number",
-        "site",
-        "title",
-        "period_start",
-        "period_end",
-        "meeting_date",
-        "chair",
-        "attendees",
-        "conclusions",
-        "inputs",
-        "compiled_at",
-        "status",
-        "closed_at",
-    ],
+    ["number", *MANAGEMENT_REVIEW_FIELDS, "inputs", "compiled_at", "status", "closed_at"],
     read_only=("number", "inputs", "compiled_at", "status", "closed_at"),
 )
 ReviewActionSerializer = serializer_for(
-    ReviewAction,
-    ["review", "decision", "action", "owner", "due_date", "status", "completed_at"],
-    read_only=("completed_at",),
+    ReviewAction, [*REVIEW_ACTION_FIELDS, "completed_at"], read_only=("completed_at",)
 )
-DepartmentSerializer = serializer_for(
-    Department, ["company", "code", "name", "name_en", "site", "parent"]
-)
-PostSerializer = serializer_for(
-    Post, ["department", "code", "name", "name_en", "site", "reports_to", "holders"]
-)
-ResponsibilitySerializer = serializer_for(
-    Responsibility, ["post", "process", "role", "description"]
-)
+DepartmentSerializer = serializer_for(Department, DEPARTMENT_FIELDS)
+PostSerializer = serializer_for(Post, POST_FIELDS)
+ResponsibilitySerializer = serializer_for(Responsibility, RESPONSIBILITY_FIELDS)
 
 
 def generate_checklist(self: Any, request: Request, pk: Any = None) -> Response:

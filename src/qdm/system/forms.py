@@ -61,25 +61,29 @@ class UnitCodesField(forms.CharField):
         return codes
 
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+NONCONFORMITY_FIELDS = [
+    "site",
+    "source",
+    "severity",
+    "title",
+    "description",
+    "item",
+    "lots",
+    "quantity",
+    "supplier",
+    "owner",
+    "containment",
+    "disposition",
+]
+
+
 class NonconformityForm(forms.ModelForm):
     unit_codes = UnitCodesField()
 
     class Meta:
         model = Nonconformity
-        fields = [
-            "site",
-            "source",
-            "severity",
-            "title",
-            "description",
-            "item",
-            "lots",
-            "quantity",
-            "supplier",
-            "owner",
-            "containment",
-            "disposition",
-        ]
+        fields = NONCONFORMITY_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "lots": forms.Textarea(attrs={"rows": 3}),
@@ -136,88 +140,103 @@ class LockedCapaMixin:
         return cleaned
 
 
+EIGHT_D_FIELDS = [
+    "kind",
+    "site",
+    "supplier",
+    "customer",
+    "title",
+    "nonconformities",
+    "champion",
+    "due_date",
+    "symptom",
+    "problem_what",
+    "problem_where",
+    "problem_when",
+    "problem_who",
+    "problem_why",
+    "problem_how",
+    "problem_how_many",
+    "is_what",
+    "is_not_what",
+    "is_where",
+    "is_not_where",
+    "is_when",
+    "is_not_when",
+    "is_extent",
+    "is_not_extent",
+    "closure_summary",
+]
+
+
 class EightDForm(LockedCapaMixin, forms.ModelForm):
     class Meta:
         model = EightD
-        fields = [
-            "kind",
-            "site",
-            "supplier",
-            "customer",
-            "title",
-            "nonconformities",
-            "champion",
-            "due_date",
-            "symptom",
-            "problem_what",
-            "problem_where",
-            "problem_when",
-            "problem_who",
-            "problem_why",
-            "problem_how",
-            "problem_how_many",
-            "is_what",
-            "is_not_what",
-            "is_where",
-            "is_not_where",
-            "is_when",
-            "is_not_when",
-            "is_extent",
-            "is_not_extent",
-            "closure_summary",
-        ]
+        fields = EIGHT_D_FIELDS
         widgets = dict.fromkeys(LONG_TEXT, TEXTAREA) | {
             "due_date": forms.DateInput(attrs={"type": "date"})
         }
 
 
+TEAM_MEMBER_FIELDS = ["capa", "user", "role", "department"]
+
+
 class TeamMemberForm(LockedCapaMixin, forms.ModelForm):
     class Meta:
         model = TeamMember
-        fields = ["capa", "user", "role", "department"]
+        fields = TEAM_MEMBER_FIELDS
+
+
+ROOT_CAUSE_FIELDS = [
+    "capa",
+    "cause_type",
+    "category",
+    "statement",
+    "why_1",
+    "why_2",
+    "why_3",
+    "why_4",
+    "why_5",
+    "verified",
+]
 
 
 class RootCauseForm(LockedCapaMixin, forms.ModelForm):
     class Meta:
         model = RootCause
-        fields = [
-            "capa",
-            "cause_type",
-            "category",
-            "statement",
-            "why_1",
-            "why_2",
-            "why_3",
-            "why_4",
-            "why_5",
-            "verified",
-        ]
+        fields = ROOT_CAUSE_FIELDS
         widgets = {"statement": TEXTAREA}
+
+
+CAPA_ACTION_FIELDS = [
+    "capa",
+    "discipline",
+    "description",
+    "root_cause",
+    "prevention_target",
+    "reference",
+    "target_site",
+    "owner",
+    "manager",
+    "due_date",
+    "status",
+]
 
 
 class CapaActionForm(LockedCapaMixin, forms.ModelForm):
     class Meta:
         model = CapaAction
-        fields = [
-            "capa",
-            "discipline",
-            "description",
-            "root_cause",
-            "prevention_target",
-            "reference",
-            "target_site",
-            "owner",
-            "manager",
-            "due_date",
-            "status",
-        ]
+        fields = CAPA_ACTION_FIELDS
         widgets = {"description": TEXTAREA, "due_date": forms.DateInput(attrs={"type": "date"})}
+
+
+VERIFICATION_FIELDS = ["capa", "method", "result", "effective", "verified_by", "verified_on"]
 
 
 class VerificationForm(LockedCapaMixin, forms.ModelForm):
     class Meta:
         model = Verification
-        fields = ["capa", "method", "result", "effective", "verified_by", "verified_on"]
+        fields = VERIFICATION_FIELDS
         widgets = {
             "method": TEXTAREA,
             "result": TEXTAREA,
@@ -225,28 +244,34 @@ class VerificationForm(LockedCapaMixin, forms.ModelForm):
         }
 
 
+CONTROLLED_DOCUMENT_FIELDS = [
+    "code",
+    "title",
+    "doc_type",
+    "owner",
+    "process",
+    "sites",
+    "language",
+    "review_months",
+    "next_review_date",
+    "distributed_to",
+]
+
+
 class ControlledDocumentForm(forms.ModelForm):
     class Meta:
         model = ControlledDocument
-        fields = [
-            "code",
-            "title",
-            "doc_type",
-            "owner",
-            "process",
-            "sites",
-            "language",
-            "review_months",
-            "next_review_date",
-            "distributed_to",
-        ]
+        fields = CONTROLLED_DOCUMENT_FIELDS
         widgets = {"next_review_date": forms.DateInput(attrs={"type": "date"})}
+
+
+DOCUMENT_REVISION_FIELDS = ["document", "revision", "change_summary", "content"]
 
 
 class DocumentRevisionForm(forms.ModelForm):
     class Meta:
         model = DocumentRevision
-        fields = ["document", "revision", "change_summary", "content"]
+        fields = DOCUMENT_REVISION_FIELDS
         widgets = {"change_summary": TEXTAREA, "content": forms.Textarea(attrs={"rows": 10})}
 
     def clean(self) -> dict[str, Any]:
@@ -263,6 +288,9 @@ class DocumentRevisionForm(forms.ModelForm):
         return cleaned
 
 
+REVISION_FILE_FIELDS = ["revision", "language", "title"]
+
+
 class RevisionFileForm(forms.ModelForm):
     """One language version of a draft revision: its title in that language and the file."""
 
@@ -274,7 +302,7 @@ class RevisionFileForm(forms.ModelForm):
 
     class Meta:
         model = RevisionFile
-        fields = ["revision", "language", "title"]
+        fields = REVISION_FILE_FIELDS
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -29,45 +29,61 @@ DATE = forms.DateInput(attrs={"type": "date"})
 MULTI = forms.SelectMultiple(attrs={"size": 10})
 
 
+# The fields a user edits, one list per model: the form and the API serializer use it.
+MANAGEMENT_SYSTEM_FIELDS = ["code", "standard", "name", "name_en", "active"]
+
+
 class ManagementSystemForm(forms.ModelForm):
     class Meta:
         model = ManagementSystem
-        fields = ["code", "standard", "name", "name_en", "active"]
+        fields = MANAGEMENT_SYSTEM_FIELDS
+
+
+CLAUSE_FIELDS = ["system", "number", "title", "position"]
 
 
 class ClauseForm(forms.ModelForm):
     class Meta:
         model = Clause
-        fields = ["system", "number", "title", "position"]
+        fields = CLAUSE_FIELDS
+
+
+PROCESS_FIELDS = ["code", "name", "name_en", "owner", "sites", "clauses", "description"]
 
 
 class ProcessForm(forms.ModelForm):
     class Meta:
         model = Process
-        fields = ["code", "name", "name_en", "owner", "sites", "clauses", "description"]
+        fields = PROCESS_FIELDS
         widgets = {"clauses": forms.SelectMultiple(attrs={"size": 16}), "description": TEXT}
+
+
+CERTIFICATE_FIELDS = [
+    "site",
+    "system",
+    "number",
+    "body",
+    "issued_on",
+    "expires_on",
+    "scope_statement",
+    "owner",
+]
 
 
 class CertificateForm(forms.ModelForm):
     class Meta:
         model = Certificate
-        fields = [
-            "site",
-            "system",
-            "number",
-            "body",
-            "issued_on",
-            "expires_on",
-            "scope_statement",
-            "owner",
-        ]
+        fields = CERTIFICATE_FIELDS
         widgets = {"issued_on": DATE, "expires_on": DATE, "scope_statement": TEXT}
+
+
+AUDIT_PROGRAMME_FIELDS = ["year", "site", "system", "objectives", "manager"]
 
 
 class AuditProgrammeForm(forms.ModelForm):
     class Meta:
         model = AuditProgramme
-        fields = ["year", "site", "system", "objectives", "manager"]
+        fields = AUDIT_PROGRAMME_FIELDS
         widgets = {"objectives": TEXT}
 
 
@@ -95,11 +111,17 @@ class AuditForm(forms.ModelForm):
         }
 
 
+CHECKLIST_ITEM_FIELDS = ["audit", "process", "clause", "question", "evidence", "result"]
+
+
 class ChecklistItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
-        fields = ["audit", "process", "clause", "question", "evidence", "result"]
+        fields = CHECKLIST_ITEM_FIELDS
         widgets = {"question": TEXT, "evidence": TEXT}
+
+
+FINDING_FIELDS = ["audit", "checklist_item", "kind", "process", "clause", "statement", "evidence"]
 
 
 class FindingForm(forms.ModelForm):
@@ -111,40 +133,46 @@ class FindingForm(forms.ModelForm):
 
     class Meta:
         model = Finding
-        fields = ["audit", "checklist_item", "kind", "process", "clause", "statement", "evidence"]
+        fields = FINDING_FIELDS
         widgets = {"statement": TEXT, "evidence": TEXT}
+
+
+QUALITY_OBJECTIVE_FIELDS = [
+    "site",
+    "process",
+    "metric",
+    "unit",
+    "target",
+    "actual",
+    "higher_is_better",
+    "period_start",
+    "period_end",
+]
 
 
 class QualityObjectiveForm(forms.ModelForm):
     class Meta:
         model = QualityObjective
-        fields = [
-            "site",
-            "process",
-            "metric",
-            "unit",
-            "target",
-            "actual",
-            "higher_is_better",
-            "period_start",
-            "period_end",
-        ]
+        fields = QUALITY_OBJECTIVE_FIELDS
         widgets = {"period_start": DATE, "period_end": DATE}
+
+
+MANAGEMENT_REVIEW_FIELDS = [
+    "site",
+    "title",
+    "period_start",
+    "period_end",
+    "meeting_date",
+    "chair",
+    "attendees",
+    "conclusions",
+]
 
 
 class ManagementReviewForm(forms.ModelForm):
     class Meta:
         model = ManagementReview
-        fields = [
-            "site",
-            "title",
-            "period_start",
-            "period_end",
-            "meeting_date",
-            "chair",
-            "attendees",
-            "conclusions",
-        ]
+        fields = MANAGEMENT_REVIEW_FIELDS
         widgets = {
             "period_start": DATE,
             "period_end": DATE,
@@ -153,27 +181,39 @@ class ManagementReviewForm(forms.ModelForm):
         }
 
 
+REVIEW_ACTION_FIELDS = ["review", "decision", "action", "owner", "due_date", "status"]
+
+
 class ReviewActionForm(forms.ModelForm):
     class Meta:
         model = ReviewAction
-        fields = ["review", "decision", "action", "owner", "due_date", "status"]
+        fields = REVIEW_ACTION_FIELDS
         widgets = {"decision": TEXT, "action": TEXT, "due_date": DATE}
+
+
+DEPARTMENT_FIELDS = ["company", "code", "name", "name_en", "site", "parent"]
 
 
 class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["company", "code", "name", "name_en", "site", "parent"]
+        fields = DEPARTMENT_FIELDS
+
+
+POST_FIELDS = ["department", "code", "name", "name_en", "site", "reports_to", "holders"]
 
 
 class PostForm(forms.ModelForm):
     class Meta:
         model = Post
-        fields = ["department", "code", "name", "name_en", "site", "reports_to", "holders"]
+        fields = POST_FIELDS
+
+
+RESPONSIBILITY_FIELDS = ["post", "process", "role", "description"]
 
 
 class ResponsibilityForm(forms.ModelForm):
     class Meta:
         model = Responsibility
-        fields = ["post", "process", "role", "description"]
+        fields = RESPONSIBILITY_FIELDS
         widgets = {"description": TEXT}
