@@ -47,9 +47,10 @@ migrate: install assets translations
 demo: migrate
 	$(QDM) demo
 	@echo ""
-	@echo "QDM is at http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
+	@echo "QDM is at http://$(HOST):$(PORT)/  (Ctrl-C stops the server, the task worker and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(QDM) db_worker >var/worker.log 2>&1 & \
+	  $(QDM) schedule run >var/scheduler.log 2>&1 & \
 	  $(QDM) runserver $(HOST):$(PORT)
 
 lint: install
@@ -57,7 +58,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/qdm/core
+	$(BIN)/mypy src/qdm/core src/qdm/quality src/qdm/utilities src/qdm/carbon/services
 
 layers: install
 	$(BIN)/lint-imports

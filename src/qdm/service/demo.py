@@ -2,7 +2,8 @@
 projects (the names on the shipments of the production history), a year of complaints —
 older ones imported from the legacy CRM, recent ones naming shipped serials with the symptoms
 of the PV reference — and one planted cluster: modules laminated with one bad encapsulant lot
-from one supplier failing with delamination, which the commonality analysis finds."""
+from one supplier failing with delamination, which the commonality analysis finds. Before the
+production history: an installed base and its field failures (``demo_field``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from qdm.core.workflow import transition
 from qdm.data.generator import PROJECTS
 from qdm.data.models import ModuleModel, Unit, UnitLink
+from qdm.service.demo_field import build_field_history
 from qdm.service.models import (
     Complaint,
     CustomerProfile,
@@ -490,6 +492,12 @@ def _contracts(ctx: Any) -> int:
     return made
 
 
+def _field_history(ctx: Any, actor: Any, project_of: dict[tuple[int, str], Project]) -> None:
+    line = build_field_history(ctx, actor, project_of)
+    if line:
+        ctx.log.append(line)
+
+
 def build(ctx: Any) -> dict[str, int]:
     projects = _profiles_and_projects(ctx)
     requirements = _requirements(ctx, projects)
@@ -538,6 +546,7 @@ def build(ctx: Any) -> dict[str, int]:
     shipped = _shipped(set(by_id))
     if not shipped:
         ctx.log.append(f"{legacy} legacy complaints; no shipments: no serial complaints")
+        _field_history(ctx, actor, project_of)
         return {"complaints": legacy}
     recent = 0
     # background complaints across customers
@@ -610,6 +619,8 @@ def build(ctx: Any) -> dict[str, int]:
             f"planted cluster: {complaint.number}, {len(rows)} modules of encapsulant lot "
             f"{lot.code} ({lot.supplier.code if lot.supplier_id else '?'}) with delamination"
         )
+    # after the recent complaints, so they draw from the production history alone
+    _field_history(ctx, actor, project_of)
     ctx.log.append(
         f"{len(PROFILES)} customer profiles, {sum(len(p) for p in projects.values())} projects, "
         f"{legacy} legacy and {recent + clustered} recent complaints, {returns} returned "
