@@ -113,14 +113,19 @@ def import_activity(file: Any, *, user: Any) -> int:
                     % {"v": cell.get("kind"), "k": ", ".join(k.value for k in ActivityKind)},
                 )
             )
+        raw_quantity = cell.get("quantity")
+        quantity: float | None
         try:
-            quantity = float(cell.get("quantity"))
+            if raw_quantity is None:
+                raise TypeError
+            quantity = float(raw_quantity)
         except (TypeError, ValueError):
             row_errors.append(
                 RowError(number, "quantity", _("%r is not a number") % cell.get("quantity"))
             )
             quantity = None
-        if row_errors:
+        # each None below has added its row error already; the test also narrows the types
+        if row_errors or site is None or month is None or kind is None or quantity is None:
             errors += row_errors
             continue
         record = ActivityRecord(

@@ -206,7 +206,8 @@ def compute(
         raise pcf.PcfError(f"Unknown unit id(s): {missing[:10]}.")
     boxes = [t for t in targets if kinds[t] in ("pallet", "shipment")]
     others = [t for t in targets if kinds[t] not in ("pallet", "shipment")]
-    parts, groups = [], {}
+    parts: list[np.ndarray] = []
+    groups: dict[int, list[tuple[int, str, int, int]]] = {}
     if boxes:
         box_edges, lots, groups = container_graph(boxes)
         parts += [box_edges, closure_edges(lots)]
@@ -240,7 +241,7 @@ def compute(
     location = {sid: view.electricity(c, accounting) for sid, c in sites.items() if c}
 
     def grid(unit_id: int, site_id: int | None, month: str) -> float:
-        if (site_id, month) in intensity:
+        if site_id is not None and (site_id, month) in intensity:
             return intensity[(site_id, month)]
         if site_id in location:
             return location[site_id]
