@@ -29,9 +29,12 @@ def test_goal_breach_titles_carry_the_translated_status(world: World) -> None:
     assert titles[f"goal:{red.pk}"] == "G-A FPY A: 95.50 / 98.5 (Off target)"
     assert titles[f"goal:{amber.pk}"] == "G-B FPY B: 98.20 / 98.5 (At risk)"
     with translation.override("zh-hans"):
-        found = alerts_sources.kpi_goal_breach({"status": "red"}, TODAY)
-    # the catalogue: "Off target" → 未达标
-    assert [c.title for c in found] == ["G-A FPY A: 95.50 / 98.5 (未达标)"]
+        found = alerts_sources.kpi_goal_breach({"status": "amber"}, TODAY)
+    # the catalogue: "Off target" → 未达标, "At risk" → 有风险
+    assert sorted(c.title for c in found) == [
+        "G-A FPY A: 95.50 / 98.5 (未达标)",
+        "G-B FPY B: 98.20 / 98.5 (有风险)",
+    ]
 
 
 def test_goal_forecast_evidence_carries_the_translated_status(world: World) -> None:

@@ -32,7 +32,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from qdm.cockpit.kpis import HIGHER, RATIO, REGISTRY, SUM
 from qdm.cockpit.models import (
@@ -48,10 +48,10 @@ from qdm.system.services.ims import save_record
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no_data"
 #: what each status reads as on pages, reports and alerts
 STATUS_LABELS = {
-    GREEN: _lazy("On target"),
-    AMBER: _lazy("At risk"),
-    RED: _lazy("Off target"),
-    NO_DATA: _lazy("No data"),
+    GREEN: gettext_lazy("On target"),
+    AMBER: gettext_lazy("At risk"),
+    RED: gettext_lazy("Off target"),
+    NO_DATA: gettext_lazy("No data"),
 }
 PARENT_LEVEL = {GoalLevel.DEPARTMENT: GoalLevel.COMPANY, GoalLevel.POST: GoalLevel.DEPARTMENT}
 

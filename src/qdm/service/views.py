@@ -254,7 +254,7 @@ class AtRiskView(LoginRequiredMixin, View):
             return value
 
         content = build_workbook(
-            _("At risk"),
+            _("At-risk modules"),
             [label for _key, label in columns],
             ([cell(r, key) for key, _label in columns] for r in rows),
         )
