@@ -260,9 +260,7 @@ def users_with_access(model: type[models.Model], action: str, obj: models.Model)
         role__permissions__content_type__app_label=opts.app_label,
         role__permissions__codename=f"{action}_{opts.model_name}",
     )
-    return User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | models.Exists(grants)
-    )
+    return User.objects.filter(is_active=True).filter(Q(is_superuser=True) | models.Exists(grants))
 
 
 class ScopedQuerySet(models.QuerySet):
