@@ -18,6 +18,8 @@ from qdm.core.models import Site, User
 Figures = dict[tuple, tuple[float | None, float | None]]
 Compute = Callable[[Sequence[Site], date, date], Figures]
 Span = Callable[[Sequence[Site], date, date], dict[int, tuple[float, float]]]
+#: ``{(site_id, line_id, product_id): (value, n)}`` with one of line / product set
+SpanParts = Callable[[Sequence[Site], date, date], dict[tuple, tuple[float, float]]]
 Group = Callable[[date, date], dict[date, tuple[float, float]]]
 
 HIGHER, LOWER = "higher", "lower"
@@ -44,6 +46,9 @@ class KpiDefinition:
     dims: tuple[str, ...] = ()
     #: SPAN KPIs: the value over a whole period, per site
     span: Span | None = None
+    #: SPAN KPIs: the value over a whole period per line and per product of each site
+    #: (``dims`` names which), computed from the source like ``span``
+    span_parts: SpanParts | None = None
     #: SPAN KPIs: the granularities that have a value ("day", "week", "month")
     granularities: tuple[str, ...] = ("day", "week", "month")
     #: company-wide KPIs (no site): the group's figures per day

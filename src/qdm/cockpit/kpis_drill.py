@@ -220,7 +220,11 @@ def _el(scope: Scope) -> Drill:
 def _cpk(scope: Scope) -> Drill:
     start, end = scope.instants()
     d = Drill([_("Chart"), _("Characteristic"), _("Class"), _("Cpk"), _("Values")])
-    for config in mfg.cockpit_special_charts(scope.site_ids):
+    if scope.product_id is not None:
+        d.note = _("SPC charts have no module model: a Cpk has no product value.")
+        return d
+    charts = _dims(mfg.cockpit_special_charts(scope.site_ids), scope, "line_id", "")
+    for config in charts:
         found = mfg.cockpit_chart_cpk(config, start, end)
         cpk, n = found if found else (None, 0)
         d.add([config.name, config.characteristic.code, config.characteristic.special_class,
@@ -272,10 +276,17 @@ def _complaint_ppm(scope: Scope) -> Drill:
 
 
 def _response(scope: Scope) -> Drill:
+    """The answered complaints of the scope — of a line or module model: those naming one of
+    its modules — each once."""
     d = Drill([_("Complaint"), _("Received on"), _("Answered on"), _("Days")])
-    for _sid, c, received, answered in svc.cockpit_complaint_responses(
-        scope.site_ids, scope.first, scope.last
-    ):
+    seen = set()
+    rows = svc.cockpit_complaint_responses_by_unit(scope.site_ids, scope.first, scope.last)
+    for _sid, line_id, model_id, c, received, answered in rows:
+        if c.pk in seen or scope.line_id not in (None, line_id):
+            continue
+        if scope.product_id not in (None, model_id):
+            continue
+        seen.add(c.pk)
         d.add([c.number, received, answered, (answered - received).days], c.get_absolute_url())
     return d
 

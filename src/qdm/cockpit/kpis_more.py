@@ -125,12 +125,28 @@ def complaint_response_days(
 ) -> dict[int, tuple[float, float]]:
     """Complaints received ``first``–``last`` naming modules of the site and answered
     (triaged as valid or rejected): median calendar days from receipt to the first answer."""
-    spans: dict[int, list[int]] = {}
-    for site_id, _c, received, answered in svc.cockpit_complaint_responses(
+    spans: dict[int, dict[int, int]] = {}
+    for site_id, c, received, answered in svc.cockpit_complaint_responses(
         [s.pk for s in sites], first, last
     ):
-        spans.setdefault(site_id, []).append((answered - received).days)
-    return {k: (float(statistics.median(v)), float(len(v))) for k, v in spans.items()}
+        # keyed by complaint: the selector may list a complaint once per module it names
+        spans.setdefault(site_id, {})[c.pk] = (answered - received).days
+    return {k: (float(statistics.median(v.values())), float(len(v))) for k, v in spans.items()}
+
+
+def complaint_response_days_parts(
+    sites: Sequence[Site], first: date, last: date
+) -> dict[tuple, tuple[float, float]]:
+    """``complaint_response_days`` per line and per module model of the complained modules
+    (one grouped read): a complaint naming modules of two lines counts once at each, once
+    at a line however many of its modules it names."""
+    spans: dict[tuple, dict[int, int]] = {}
+    rows = svc.cockpit_complaint_responses_by_unit([s.pk for s in sites], first, last)
+    for site_id, line_id, model_id, c, received, answered in rows:
+        for key in ((site_id, line_id, None), (site_id, None, model_id)):
+            if key[1] is not None or key[2] is not None:
+                spans.setdefault(key, {})[c.pk] = (answered - received).days
+    return {k: (float(statistics.median(v.values())), float(len(v))) for k, v in spans.items()}
 
 
 def capa_closure_days(
@@ -152,6 +168,22 @@ def capa_closure_days(
 
 
 # --- Cpk of special characteristics ------------------------------------------------------
+#: the Cpk of each chart and window of one computation, shared by the site and the line
+#: values (emptied by ``clear_caches`` at the start and end of every ``compute_kpis``)
+_CHART_CPKS: dict[tuple, tuple[float, int] | None] = {}
+
+
+def clear_caches() -> None:
+    _CHART_CPKS.clear()
+
+
+def _chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[float, int] | None:
+    key = (config, start, end)
+    if key not in _CHART_CPKS:
+        _CHART_CPKS[key] = mfg.cockpit_chart_cpk(config, start, end)
+    return _CHART_CPKS[key]
+
+
 def special_cpk(sites: Sequence[Site], first: date, last: date) -> dict[int, tuple[float, float]]:
     """Mean Cpk of the site's active SPC charts on CC/SC characteristics over the data of the
     period (the capability of each chart page for that window); charts without enough data
@@ -161,12 +193,27 @@ def special_cpk(sites: Sequence[Site], first: date, last: date) -> dict[int, tup
         start, end = bounds(site, first, last)
         cpks = []
         for config in mfg.cockpit_special_charts([site.pk]):
-            found = mfg.cockpit_chart_cpk(config, start, end)
+            found = _chart_cpk(config, start, end)
             if found is not None:
                 cpks.append(found[0])
         if cpks:
             out[site.pk] = (sum(cpks) / len(cpks), float(len(cpks)))
     return out
+
+
+def special_cpk_parts(
+    sites: Sequence[Site], first: date, last: date
+) -> dict[tuple, tuple[float, float]]:
+    """``special_cpk`` per line: the mean Cpk of the line's charts (one read of the charts of
+    every site; each chart's Cpk computed once for the site and its line)."""
+    by_site = {s.pk: s for s in sites}
+    cpks: dict[tuple, list[float]] = {}
+    for config in mfg.cockpit_special_line_charts(list(by_site)):
+        start, end = bounds(by_site[config.site_id], first, last)
+        found = _chart_cpk(config, start, end)
+        if found is not None:
+            cpks.setdefault((config.site_id, config.line_id, None), []).append(found[0])
+    return {k: (sum(v) / len(v), float(len(v))) for k, v in cpks.items()}
 
 
 # --- document acknowledgement (snapshot at day end) -------------------------------------
@@ -253,7 +300,8 @@ MORE_KPIS = (
     KpiDefinition(
         "special_cpk", _("Cpk of special characteristics"), "", HIGHER, SPAN,
         description=_("Mean Cpk of the active SPC charts on CC/SC characteristics."),
-        scale=1.0, span=special_cpk, granularities=("week", "month"),
+        scale=1.0, span=special_cpk, granularities=("week", "month"), dims=(LINE,),
+        span_parts=special_cpk_parts,
     ),
     KpiDefinition(
         "incoming_ppm", _("Incoming ppm"), "ppm", LOWER, RATIO, incoming_ppm,
@@ -279,7 +327,8 @@ MORE_KPIS = (
     KpiDefinition(
         "complaint_response_days", _("Complaint response time"), _("days"), LOWER, SPAN,
         description=_("Median days from receipt to the first answer (triage or rejection)."),
-        scale=1.0, span=complaint_response_days,
+        scale=1.0, span=complaint_response_days, dims=(LINE, PRODUCT),
+        span_parts=complaint_response_days_parts,
     ),
     KpiDefinition(
         "capa_closure_days", _("8D closure time"), _("days"), LOWER, SPAN,

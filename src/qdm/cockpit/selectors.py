@@ -419,8 +419,9 @@ def drill_scope(user: Any, kpi: KpiDefinition, params: Any) -> tuple[Any, str]:
 def kpi_period_values(
     user: Any, kpi: KpiDefinition, scope: Any, granularity: str
 ) -> dict[str, Any]:
-    """The materialised value of the drill-down's period and its line and product
-    breakdowns (each with its own drill-down link)."""
+    """The materialised value of the drill-down's period — the site's, or for a line or
+    product drill that line's or product's breakdown value — and the site's line and
+    product breakdowns (each with its own drill-down link)."""
     from urllib.parse import urlencode
 
     from django.urls import reverse
@@ -449,7 +450,11 @@ def kpi_period_values(
             .select_related("line", "product")
             .order_by("dimension", "line__code", "product__code")
         )
+        if scope.line is not None or scope.product is not None:
+            row = None  # a line or product drill: its own breakdown value, if any
         for p in parts:
+            if (p.line_id, p.product_id) == (scope.line_id, scope.product_id):
+                row = p
             key, code = ("line", p.line.code) if p.line_id else ("product", p.product.code)
             query = {"site": scope.site.code, **period, key: code}
             out["parts"].append(
@@ -462,6 +467,6 @@ def kpi_period_values(
                     "url": f"{base}?{urlencode(query)}",
                 }
             )
-    if row is not None and scope.line is None and scope.product is None:
+    if row is not None:
         out.update(value=row.value, numerator=row.numerator, denominator=row.denominator)
     return out

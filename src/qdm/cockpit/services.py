@@ -4,8 +4,9 @@ values in ``KpiBreakdown``) per day, ISO week and month.
 ``compute_kpis`` is incremental and idempotent: it replaces the day rows of the days it
 computes (per KPI, in one transaction) and then re-derives the week and month rows of the
 weeks and months those days fall in from *all* their day rows — or, for ``span`` KPIs
-(medians, Cpk), recomputes those whole weeks and months from the source — so recomputing
-any set of days gives the same table as recomputing everything.
+(medians, Cpk), recomputes those whole weeks and months from the source, site, line and
+product values alike — so recomputing any set of days gives the same table as recomputing
+everything.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qdm.cockpit import kpis_more
 from qdm.cockpit.kpis import LAST, REGISTRY, SPAN, SUM, KpiDefinition, clear_caches, days
 from qdm.cockpit.models import Dimension, Granularity, KpiBreakdown, KpiValue
 from qdm.core.models import Site
@@ -72,6 +74,7 @@ def compute_kpis(
     result = ComputeResult(n_days, [s.code for s in sites], 0, 0)
     run = _Run(sites, date_from, date_to, timezone.now(), result)
     clear_caches()
+    kpis_more.clear_caches()
     try:
         for code in codes:
             kpi = REGISTRY[code]
@@ -84,6 +87,7 @@ def compute_kpis(
                     run.daily(kpi)
     finally:
         clear_caches()
+        kpis_more.clear_caches()
     return result
 
 
@@ -195,22 +199,37 @@ class _Run:
             else:
                 end_of = PERIODS[granularity][1]
                 periods = [(p, end_of(p)) for p in self.periods(granularity)]
-            rows = []
+            rows, parts = [], []
             for first, last in periods:
                 for site_id, (value, n) in sorted(kpi.span(self.sites, first, last).items()):
                     rows.append(
-                        KpiValue(
-                            kpi=kpi.code, site_id=site_id, granularity=granularity,
-                            period_start=first, value=value, numerator=value,
-                            denominator=n, computed_at=self.now,
+                        self._value(KpiValue, kpi, granularity, first, value, n, site_id=site_id)
+                    )
+                if kpi.span_parts is None:
+                    continue
+                for (site_id, line_id, product_id), (value, n) in kpi.span_parts(
+                    self.sites, first, last
+                ).items():
+                    dim = Dimension.LINE if line_id is not None else Dimension.PRODUCT
+                    parts.append(
+                        self._value(
+                            KpiBreakdown, kpi, granularity, first, value, n, dimension=dim,
+                            site_id=site_id, line_id=line_id, product_id=product_id,
                         )
                     )  # fmt: skip
+            starts = [p for p, _e in periods]
             _delete(
                 KpiValue, kpi=kpi.code, site_id__in=self.site_ids, granularity=granularity,
-                period_start__in=[p for p, _e in periods],
+                period_start__in=starts,
+            )  # fmt: skip
+            _delete(
+                KpiBreakdown, kpi=kpi.code, site_id__in=self.site_ids, granularity=granularity,
+                dimension__in=(Dimension.LINE, Dimension.PRODUCT), period_start__in=starts,
             )  # fmt: skip
             KpiValue.objects.bulk_create(rows, batch_size=2000)
+            KpiBreakdown.objects.bulk_create(parts, batch_size=2000)
             self._count(granularity, len(rows))
+            self._count(granularity, len(parts), breakdown=True)
 
     def _value(
         self, model: Any, kpi: KpiDefinition, granularity: str, start: date, num: Any, den: Any,

@@ -521,6 +521,25 @@ def cockpit_chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[floa
     return float(cpk), int(cap.get("n") or 0)
 
 
+def cockpit_special_line_charts(site_ids: list[int]) -> QuerySet:
+    """The charts of ``cockpit_special_charts`` that are of a production line (IQC charts
+    have none): active variable-data charts on CC/SC characteristics."""
+    from qdm.data.choices import SpecialClass
+    from qdm.manufacturing.choices import ATTRIBUTE_CHARTS, ChartStatus
+    from qdm.manufacturing.models import SpcChartConfig
+
+    return (
+        SpcChartConfig.objects.filter(
+            site_id__in=site_ids,
+            line__isnull=False,
+            status=ChartStatus.ACTIVE,
+            characteristic__special_class__in=(SpecialClass.CC, SpecialClass.SC),
+        )
+        .exclude(chart_type__in=list(ATTRIBUTE_CHARTS))
+        .select_related("characteristic", "site", "line")
+    )
+
+
 def cockpit_yield_days(user: Any, date_from: Any, date_to: Any, site: Any = None) -> list[dict]:
     """The yield report's rows per site-local day and line (``period``, ``site`` code,
     ``line_id``, ``started``, ``first_pass``, ``scrapped``, ``downgraded`` …)."""
