@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy
 
 from qdm.core.middleware import get_request_id
 from qdm.core.models.audit import (
@@ -59,58 +61,115 @@ class HistoryRow:
     request_id: str
 
 
-def _readable_changes(
-    model: type[models.Model], entry: AuditLogEntry, cache: dict[tuple[Any, str], str]
-) -> list[tuple[str, Any, Any]]:
-    """(field label, before, after) with foreign keys shown as the records they name and
-    the primary key and reverse relations left out."""
-    rows = []
+#: shown instead of a related record the viewer may not see (another site's, supplier's
+#: or customer's): its name is the very data the scoping rule keeps from them
+HIDDEN_RECORD = gettext_lazy("(a record you cannot see)")
+
+#: (related model, lookup field, recorded value) → the label shown
+Labels = dict[tuple[Any, str, str], Any]
+
+
+def _recorded_changes(
+    model: type[models.Model], entry: AuditLogEntry
+) -> list[tuple[str, Any, list[Any]]]:
+    """(field name, model field or None if since removed, [before, after]) of one entry,
+    the primary key and reverse relations left out; empty values become None."""
+    rows: list[tuple[str, Any, list[Any]]] = []
     for name, values in (entry.changes or {}).items():
         if not (isinstance(values, list) and len(values) == 2):
-            continue
+            continue  # auditlog's many-to-many records: no model registers m2m fields
         try:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:  # a field since removed: show it as recorded
-            rows.append((name, values[0], values[1]))
+            rows.append((name, None, values))
             continue
         if not getattr(field, "concrete", False) or getattr(field, "primary_key", False):
             continue
-        shown = [None if v in (None, "None", "") else v for v in values]
-        related = getattr(field, "related_model", None)
-        if related is not None:
-            shown = [_related_label(related, v, cache) for v in shown]
-        label = str(getattr(field, "verbose_name", name))
-        rows.append((label[:1].upper() + label[1:], shown[0], shown[1]))
+        rows.append((name, field, [None if v in (None, "None", "") else v for v in values]))
     return rows
 
 
-def _related_label(model: Any, pk: Any, cache: dict[tuple[Any, str], str]) -> Any:
-    if pk is None:
-        return None
-    key = (model, str(pk))
-    if key not in cache:
-        found = model._base_manager.filter(pk=pk).first()
-        cache[key] = str(found) if found is not None else f"#{pk}"
-    return cache[key]
+def _related_labels(references: dict[tuple[Any, str], set[str]], user: Any) -> Labels:
+    """The label of every related record the entries name, with one query per related
+    model. auditlog records a foreign key as the value of its target field (the primary
+    key), not the name, so the name is read now — and, for a scoped model, only from the
+    rows ``user`` may view: another record reads as ``HIDDEN_RECORD`` (also when it has
+    since been deleted, which tells nothing either)."""
+    labels: Labels = {}
+    for (related, lookup), values in references.items():
+        target = related._meta.get_field(lookup)
+        wanted = set()
+        for value in values:
+            try:
+                wanted.add(target.to_python(value))
+            except ValidationError:
+                continue  # not a key of that model: read as a record not found
+        manager = related._default_manager
+        is_scoped = hasattr(manager, "for_user")
+        queryset = manager.for_user(user, "view") if is_scoped else related._base_manager.all()
+        found = {
+            str(getattr(row, lookup)): str(row)
+            for row in queryset.filter(**{f"{lookup}__in": wanted})
+        }
+        for value in values:
+            labels[(related, lookup, value)] = found.get(
+                value, HIDDEN_RECORD if is_scoped else f"#{value}"
+            )
+    return labels
 
 
-def history_for(obj: models.Model) -> list[HistoryRow]:
-    """Field changes and domain events of one record, newest first."""
+def _readable_changes(
+    model: type[models.Model], entries: list[AuditLogEntry], user: Any
+) -> list[list[tuple[str, Any, Any]]]:
+    """Per entry, (field label, before, after) with foreign keys shown as the records they
+    name, as far as ``user`` may see them."""
+    recorded = [_recorded_changes(model, entry) for entry in entries]
+    references: dict[tuple[Any, str], set[str]] = defaultdict(set)
+    for rows in recorded:
+        for _name, field, values in rows:
+            if field is not None and field.related_model is not None:
+                key = (field.related_model, field.target_field.attname)
+                references[key].update(str(v) for v in values if v is not None)
+    labels = _related_labels(references, user)
+    readable = []
+    for rows in recorded:
+        shown_rows = []
+        for name, field, values in rows:
+            if field is None:
+                shown_rows.append((name, values[0], values[1]))
+                continue
+            shown = values
+            if field.related_model is not None:
+                lookup = field.target_field.attname
+                shown = [
+                    None if v is None else labels[(field.related_model, lookup, str(v))]
+                    for v in values
+                ]
+            label = str(getattr(field, "verbose_name", name))
+            shown_rows.append((label[:1].upper() + label[1:], shown[0], shown[1]))
+        readable.append(shown_rows)
+    return readable
+
+
+def history_for(obj: models.Model, user: Any) -> list[HistoryRow]:
+    """Field changes and domain events of one record, newest first, as ``user`` may read
+    them: a foreign key to a record outside their scope shows ``HIDDEN_RECORD``."""
     content_type = ContentType.objects.get_for_model(type(obj))
     rows: list[HistoryRow] = []
-    entries = AuditLogEntry.objects.filter(
-        content_type=content_type, object_pk=str(obj.pk)
-    ).select_related("actor")
-    cache: dict[tuple[Any, str], str] = {}
-    for entry in entries:
-        changes = _readable_changes(type(obj), entry, cache)
+    entries = list(
+        AuditLogEntry.objects.filter(
+            content_type=content_type, object_pk=str(obj.pk)
+        ).select_related("actor")
+    )
+    changes = _readable_changes(type(obj), entries, user)
+    for entry, entry_changes in zip(entries, changes, strict=True):
         rows.append(
             HistoryRow(
                 entry.timestamp,
                 entry.actor,
                 "change",
                 entry.get_action_display(),
-                changes,
+                entry_changes,
                 entry.cid or "",
             )
         )

@@ -207,7 +207,7 @@ class ObjectDetailView(BaseObjectView):
             **self.base_context(),
             "object": obj,
             "tab": tab,
-            "fields": self.ui.detail_rows(obj),
+            "fields": self.ui.detail_rows(obj, request.user),
             "edit_url": reverse(url_name(self.model, "edit"), args=[obj.pk])
             if self.ui.editable and request.user.has_perm(perm_name(self.model, "change"), obj)
             else None,
@@ -220,7 +220,7 @@ class ObjectDetailView(BaseObjectView):
             "site_timezone": site_timezone(obj),
         }
         if tab == "history":
-            context["history"] = history_for(obj)
+            context["history"] = history_for(obj, request.user)
         context["attachments"] = attachments_for(obj)
         # why the upload form is not offered (an approved document revision), or None
         context["attachments_locked"] = attachments_locked(obj)
@@ -350,7 +350,11 @@ class ModelUI:
         """Save through the platform's service when it has one (all writes are services)."""
         return self.saver(form, user) if self.saver else form.save()
 
-    def detail_rows(self, obj: models.Model) -> list[tuple[str, Any]]:
+    def detail_rows(self, obj: models.Model, user: Any) -> list[tuple[str, Any]]:
+        """(label, value) of the detail fields; a foreign key to a scoped record ``user`` may
+        not view reads as ``HIDDEN_RECORD`` (as in the history), never its name."""
+        from qdm.core.services.audit import HIDDEN_RECORD
+
         rows = []
         names = self.detail_fields or tuple(
             f.name for f in obj._meta.fields if f.name not in {"id", "seq", "prev_hash", "row_hash"}
@@ -358,7 +362,18 @@ class ModelUI:
         for name in names:
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
-            value = display() if callable(display) else getattr(obj, name)
+            related = field.related_model if field.many_to_one or field.one_to_one else None
+            key = getattr(obj, field.attname, None) if related is not None else None  # type: ignore[union-attr]
+            if (
+                key is not None
+                and hasattr(related._default_manager, "for_user")  # type: ignore[union-attr]
+                and not related._default_manager.for_user(user, "view")  # type: ignore[union-attr]
+                .filter(**{field.target_field.attname: key})  # type: ignore[union-attr]
+                .exists()
+            ):
+                value: Any = HIDDEN_RECORD
+            else:
+                value = display() if callable(display) else getattr(obj, name)
             rows.append((str(field.verbose_name).capitalize(), value))  # type: ignore[union-attr]
         return rows
 
