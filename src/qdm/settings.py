@@ -232,7 +232,13 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "manufacturing.inspectionrecord",
     "cockpit.kpivalue",  # materialised by `qdm kpis compute`, replaced wholesale
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
+    "password",
+    "last_login",
+    # a gate review's signed snapshot of its deliverables is immutable and may name records
+    # of other sites (an SPC chart); its page masks them per viewer, the History tab cannot
+    "deliverables",
+)
 AUDITLOG_CID_GETTER = "qdm.core.middleware.get_request_id"
 # auditlog's own LogEntry is swapped for ours; without this its migrations would still create
 # an unused auditlog_logentry table whose foreign keys block TRUNCATE on PostgreSQL.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -42,12 +43,16 @@ from qdm.design.services.apqp import (
     change_warnings,
     create_project,
     delete_deliverable,
-    evaluate,
+    evaluate_all,
+    hide_chart_in,
     review_gate,
+    review_snapshot,
     save_deliverable,
     update_project,
+    visible_chart_ids,
 )
 from qdm.design.services.control_plan import new_control_plan_revision, revision_changes_of
+from qdm.design.ui_apqp import CHARACTERISTIC_HELD, HOLD_MESSAGE
 from qdm.manufacturing import selectors as mfg
 
 READ_ONLY = ["get", "post", "head", "options"]
@@ -78,12 +83,37 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
 
     def _evaluation(self, obj: ApqpDeliverable) -> Any:
         """One evaluation per deliverable and response (state and reason share it), the
-        reason worded for the requesting user."""
+        reason worded for the requesting user; a list page is evaluated at once (a bounded
+        number of queries, ``evaluate_all``)."""
         cache = self.context.setdefault("apqp_evaluations", {})
         if obj.pk not in cache:
             request = self.context.get("request")
-            cache[obj.pk] = evaluate(obj, getattr(request, "user", None))
+            page = getattr(self.parent, "instance", None)
+            items = page if isinstance(page, list) and obj in page else [obj]
+            evaluations = evaluate_all(items, getattr(request, "user", None))
+            cache.update({item.pk: e for item, e in zip(items, evaluations, strict=True)})
         return cache[obj.pk]
+
+    def held_chart(self) -> int | None:
+        """The chart the deliverable links when the requesting user may not see it: it is
+        kept as it is (the same id may be sent back; another, or none, is refused)."""
+        chart = getattr(self.instance, "spc_chart_id", None)
+        request = self.context.get("request")
+        visible = visible_chart_ids({chart}, getattr(request, "user", None)) if chart else None
+        return chart if visible is not None and chart not in visible else None
+
+    def to_internal_value(self, data: Any) -> Any:
+        held = self.held_chart()
+        if held and isinstance(data, dict) and "spc_chart" in data:
+            if str(data["spc_chart"]) != str(held):
+                raise serializers.ValidationError({"spc_chart": [str(HOLD_MESSAGE)]})
+            data = data.copy()
+            del data["spc_chart"]
+        values = super().to_internal_value(data)
+        posted = getattr(values.get("characteristic"), "pk", None)
+        if held and "characteristic" in values and posted != self.instance.characteristic_id:
+            raise serializers.ValidationError({"characteristic": [str(CHARACTERISTIC_HELD)]})
+        return values
 
     def get_state(self, obj: ApqpDeliverable) -> str:
         return self._evaluation(obj).state
@@ -95,14 +125,23 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
         """The linked SPC chart's live capability (None without a chart)."""
         if not obj.spc_chart_id:
             return None
-        request = self.context.get("request")
-        return mfg.chart_capability(obj.spc_chart_id, getattr(request, "user", None))
+        cache = self.context.setdefault("apqp_capabilities", {})  # one read per chart
+        if obj.spc_chart_id not in cache:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            cache[obj.spc_chart_id] = mfg.chart_capability(obj.spc_chart_id, user)
+        return cache[obj.spc_chart_id]
 
     def get_change_warnings(self, obj: ApqpDeliverable) -> list[dict[str, Any]]:
         """Open engineering changes whose impact lists this qualification's evidence."""
         if obj.kind != "qualification":
             return []
-        request = self.context.get("request")
+        cache = self.context.setdefault("apqp_change_warnings", {})  # one read per project
+        project_id = obj.gate.project_id
+        if project_id not in cache:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            cache[project_id] = change_warnings(obj.gate.project, user)
         return [
             {
                 "change": w["change"].pk,
@@ -112,7 +151,7 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
                 "reference": w["impact"].reference,
                 "handled": w["impact"].done,
             }
-            for w in change_warnings(obj.gate.project, getattr(request, "user", None))
+            for w in cache[project_id]
             if obj in w["deliverables"]
         ]
 
@@ -127,6 +166,15 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
 
 
 class GateReviewSerializer(StrictModelSerializer):
+    """``deliverables``: the snapshot the reviewer signed, worded for the requesting user
+    (``review_snapshot``: a chart the user may not see is not named)."""
+
+    def to_representation(self, instance: GateReview) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        data["deliverables"] = review_snapshot(instance, getattr(request, "user", None))
+        return data
+
     class Meta:
         model = GateReview
         fields = [
@@ -194,11 +242,18 @@ class ApqpDeliverableViewSet(ScopedModelViewSet):
             self._check_scope(instance, "add")
 
     def perform_update(self, serializer: Any) -> None:
+        held = serializer.held_chart()
         with transaction.atomic(), service_errors():
             instance = serializer.instance
             for name, value in serializer.validated_data.items():
                 setattr(instance, name, value)
-            save_deliverable(instance, actor=self.request.user)
+            try:
+                save_deliverable(instance, actor=self.request.user)
+            except ValidationError as exc:
+                if not held:
+                    raise
+                # a refusal about a chart the user may not see would name it
+                raise hide_chart_in(exc) from None
             self._check_scope(instance, "change")
 
     def perform_destroy(self, instance: Any) -> None:

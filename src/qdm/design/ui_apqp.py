@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from qdm.core.filtersets import ScopedFilterSet
@@ -19,6 +20,7 @@ from qdm.design.models import ApqpDeliverable, ApqpGate, ApqpProject, GateReview
 from qdm.design.models.apqp import (
     ApqpPhase,
     DeliverableKind,
+    Evaluation,
     GateDecision,
     GateStatus,
     ProjectStatus,
@@ -27,8 +29,11 @@ from qdm.design.services.apqp import (
     change_warnings,
     create_project,
     evaluate,
+    evaluate_all,
     gate_deliverables,
+    hide_chart_in,
     project_timeline,
+    review_snapshot,
     save_deliverable,
     update_project,
 )
@@ -81,11 +86,30 @@ class ApqpDeliverableTable(BaseTable):
         model = ApqpDeliverable
         fields = ("gate", "kind", "title", "required", "owner", "due_date", "state")
 
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        if hasattr(data, "select_related"):
+            data = data.select_related("gate__project", "owner")
+        super().__init__(data, *args, **kwargs)
+        self.evaluations: dict[int, Evaluation] = {}
+
+    def evaluation(self, record: ApqpDeliverable) -> Evaluation:
+        """The shown rows (the page, or every row of an export) are evaluated together, in a
+        bounded number of queries (``evaluate_all``); the state does not depend on the
+        viewer."""
+        if record.pk not in self.evaluations:
+            page = getattr(self, "page", None)
+            shown = [row.record for row in (page.object_list if page else self.rows)]
+            items = shown if record in shown else [record]
+            self.evaluations.update(
+                (item.pk, e) for item, e in zip(items, evaluate_all(items), strict=True)
+            )
+        return self.evaluations[record.pk]
+
     def render_state(self, record: ApqpDeliverable) -> str:
-        return evaluate(record).label
+        return self.evaluation(record).label
 
     def value_state(self, record: ApqpDeliverable) -> str:
-        return evaluate(record).state
+        return self.evaluation(record).state
 
 
 class GateReviewTable(BaseTable):
@@ -151,7 +175,75 @@ class ApqpProjectForm(forms.ModelForm):
         }
 
 
+#: an edit that would change or clear a held chart link, or the characteristic it fixes
+HOLD_MESSAGE = _(
+    "The linked SPC chart is at a site you cannot see: you can neither change nor clear this link."
+)
+CHARACTERISTIC_HELD = _(
+    "The characteristic follows the linked SPC chart, which you cannot see: it cannot be "
+    "changed here."
+)
+
+
+class LinkedChartField(forms.ModelChoiceField):
+    """The SPC chart of a capability deliverable. Once the choices are limited to the charts
+    the user may see (``restrict_form_choices`` sets ``queryset``), a chart the deliverable
+    links (``kept``) outside them is held: the field is locked and says so, the link is kept
+    as it is whatever is posted (the user can neither change nor clear it), and the chart is
+    neither offered nor named."""
+
+    kept: int | None = None
+    held = False
+
+    def _set_queryset(self, queryset: Any) -> None:
+        super()._set_queryset(queryset)
+        self.held = bool(self.kept) and not self.queryset.filter(pk=self.kept).exists()
+        if self.held:
+            self.disabled = True
+            self.empty_label = _("— an SPC chart at a site you cannot see —")
+            self.help_text = _(
+                "Linked to an SPC chart at a site you cannot see: you can neither change nor "
+                "clear this link (nor the characteristic it fixes); the other fields are saved."
+            )
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def clean(self, value: Any) -> Any:
+        if self.held:
+            return self.queryset.model._default_manager.get(pk=self.kept)
+        return super().clean(value)
+
+
 class ApqpDeliverableForm(forms.ModelForm):
+    """A deliverable's links and figures; a linked chart the user may not see is held
+    (``LinkedChartField``) with the characteristic it fixes, and errors about it do not name
+    it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["spc_chart"].kept = self.instance.spc_chart_id
+
+    @property
+    def holds_chart(self) -> bool:
+        return bool(getattr(self.fields.get("spc_chart"), "held", False))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        posted = getattr(data.get("characteristic"), "pk", None)
+        if self.holds_chart and posted != self.instance.characteristic_id:
+            self.add_error("characteristic", CHARACTERISTIC_HELD)
+        return data
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """While the chart is held, a refusal about it (another site, another
+        characteristic) would name it: it is worded without the name."""
+        if self.holds_chart:
+            if field == "spc_chart":
+                field, error = None, ValidationError({"spc_chart": error})
+            if isinstance(error, ValidationError):
+                error = hide_chart_in(error)
+        super().add_error(field, error)
+
     class Meta:
         model = ApqpDeliverable
         fields = [
@@ -159,6 +251,7 @@ class ApqpDeliverableForm(forms.ModelForm):
             "msa_study", "spc_chart", "characteristic", "cpk", "cpk_target", "programme",
             "certificate", "reference", "accepted_on", "remarks",
         ]  # fmt: skip
+        field_classes = {"spc_chart": LinkedChartField}
         widgets = {
             "due_date": DATE,
             "accepted_on": DATE,
@@ -208,6 +301,16 @@ def deliverable_context(obj: ApqpDeliverable, user: Any) -> dict[str, Any]:
     return context
 
 
+def review_context(obj: GateReview, user: Any) -> dict[str, Any]:
+    """The deliverables the reviewer signed, worded for the viewer (``review_snapshot``)."""
+    return {
+        "snapshot": [
+            (entry, Evaluation(entry["state"], entry["reason"]), DeliverableKind(entry["kind"]))
+            for entry in review_snapshot(obj, user)
+        ]
+    }
+
+
 APQP_UIS = [
     ModelUI(
         ApqpProject,
@@ -253,5 +356,7 @@ APQP_UIS = [
             "reviewed_by",
             "reviewed_at",
         ),
+        detail_template="design/apqp/review_detail.html",
+        extra_context=review_context,
     ),
 ]

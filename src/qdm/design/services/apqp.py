@@ -4,18 +4,21 @@ reviews that refuse a pass while a required deliverable is not done."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from qdm.core.models import Attachment
 from qdm.core.numbering import next_number
-from qdm.core.services.attachments import attachments_for
 from qdm.core.services.audit import record_event
 from qdm.core.signatures import SignatureError, sign
 from qdm.design.choices import ControlPlanStatus, FmeaStatus
@@ -180,20 +183,104 @@ def delete_deliverable(deliverable: ApqpDeliverable, *, actor: Any) -> None:
 
 # --- computed status --------------------------------------------------------------------------
 
+#: the chart model, reached through the link (design reads manufacturing only via its
+#: selectors); its scoped manager gives the same visibility as ``chart_capability(id, user)``
+CHART_MODEL: Any = ApqpDeliverable._meta.get_field("spc_chart").related_model
+HIDDEN_CHART = gettext_noop("A linked SPC chart at a site you cannot see: %(state)s.")
 
-def _fmea_state(item: ApqpDeliverable) -> Evaluation:
+
+@dataclass
+class _Facts:
+    """What evaluating a set of deliverables reads, loaded once for all of them."""
+
+    released_fmeas: dict[str, int] = field(default_factory=dict)  # number → newest revision
+    live_plans: dict[str, int] = field(default_factory=dict)  # number → newest published rev
+    attached: set[str] = field(default_factory=set)  # pks (as stored) with an attachment
+    charts: dict[int, dict[str, Any] | None] = field(default_factory=dict)  # unscoped figures
+    visible_charts: set[int] | None = None  # None: every chart (no viewer given)
+
+
+def visible_chart_ids(chart_ids: set[int], user: Any) -> set[int] | None:
+    """The charts of ``chart_ids`` that ``user`` may see (None: all, when no user is given);
+    one query."""
+    if user is None:
+        return None
+    if not chart_ids:
+        return set()
+    scoped = CHART_MODEL.objects.for_user(user, "view").filter(pk__in=chart_ids)
+    return set(scoped.values_list("pk", flat=True))
+
+
+def hide_chart_in(error: ValidationError) -> ValidationError:
+    """``error`` with its messages about the SPC chart (another site, another characteristic:
+    they name the chart) replaced by one that does not name it, for an editor who may not
+    see the chart the deliverable keeps."""
+    hidden = _("The linked SPC chart, at a site you cannot see, does not fit these values.")
+    if not hasattr(error, "error_dict"):
+        return error
+    errors = dict(error.error_dict)
+    if "spc_chart" in errors:
+        errors["spc_chart"] = [ValidationError(hidden, code="chart_hidden")]
+    return ValidationError(errors)
+
+
+def _newest(queryset: Any) -> dict[str, int]:
+    rows = queryset.values("number").annotate(newest=Max("revision"))
+    return {row["number"]: row["newest"] for row in rows}
+
+
+def _load_facts(items: list[ApqpDeliverable], user: Any) -> _Facts:
+    """A bounded number of queries whatever the number of deliverables (one per kind of
+    link present, plus one capability read per distinct linked chart)."""
+    of = {kind: [i for i in items if i.kind == kind] for kind in D.values}
+    prefetch_related_objects(of[D.DFMEA] + of[D.PFMEA], "fmea")
+    prefetch_related_objects(of[D.CONTROL_PLAN], "control_plan")
+    prefetch_related_objects(of[D.MSA], "msa_study")
+    prefetch_related_objects(of[D.CAPABILITY], "characteristic")
+    prefetch_related_objects(
+        of[D.QUALIFICATION], "programme", "certificate__module_models",
+        "gate__project__product", "gate__project__family",
+    )  # fmt: skip
+    facts = _Facts()
+    fmeas = {i.fmea.number for i in of[D.DFMEA] + of[D.PFMEA] if i.fmea_id}
+    if fmeas:
+        facts.released_fmeas = _newest(
+            Fmea.objects.filter(number__in=fmeas, status=FmeaStatus.RELEASED)
+        )
+    plans = {i.control_plan.number for i in of[D.CONTROL_PLAN] if i.control_plan_id}
+    if plans:
+        facts.live_plans = _newest(
+            ControlPlan.objects.filter(
+                number__in=plans, status=ControlPlanStatus.RELEASED, published_at__isnull=False
+            )
+        )
+    documents = [
+        i for i in items
+        if i.kind not in (D.DFMEA, D.PFMEA, D.CONTROL_PLAN, D.MSA, D.CAPABILITY)
+        and i.pk and i.reference
+    ]  # fmt: skip
+    if documents:
+        facts.attached = set(
+            Attachment.objects.filter(
+                content_type=ContentType.objects.get_for_model(ApqpDeliverable),
+                object_id__in=[str(i.pk) for i in documents],
+            ).values_list("object_id", flat=True)
+        )
+    chart_ids = {i.spc_chart_id for i in of[D.CAPABILITY] if i.spc_chart_id}
+    facts.charts = {pk: mfg.chart_capability(pk) for pk in sorted(chart_ids)}
+    facts.visible_charts = visible_chart_ids(chart_ids, user)
+    return facts
+
+
+def _fmea_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     fmea = item.fmea
     if fmea is None:
         return Evaluation(DeliverableState.MISSING, _("No FMEA linked."))
-    released = (
-        Fmea.objects.filter(number=fmea.number, status=FmeaStatus.RELEASED)
-        .order_by("-revision")
-        .first()
-    )
+    released = facts.released_fmeas.get(fmea.number)
     if released is not None:
         return Evaluation(
             DeliverableState.DONE,
-            _("%(fmea)s rev %(rev)d released.") % {"fmea": fmea.number, "rev": released.revision},
+            _("%(fmea)s rev %(rev)d released.") % {"fmea": fmea.number, "rev": released},
         )
     return Evaluation(
         DeliverableState.IN_PROGRESS,
@@ -202,22 +289,15 @@ def _fmea_state(item: ApqpDeliverable) -> Evaluation:
     )
 
 
-def _control_plan_state(item: ApqpDeliverable) -> Evaluation:
+def _control_plan_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     plan = item.control_plan
     if plan is None:
         return Evaluation(DeliverableState.MISSING, _("No control plan linked."))
-    live = (
-        ControlPlan.objects.filter(
-            number=plan.number, status=ControlPlanStatus.RELEASED, published_at__isnull=False
-        )
-        .order_by("-revision")
-        .first()
-    )
+    live = facts.live_plans.get(plan.number)
     if live is not None:
         return Evaluation(
             DeliverableState.DONE,
-            _("%(plan)s rev %(rev)d released and published.")
-            % {"plan": plan.number, "rev": live.revision},
+            _("%(plan)s rev %(rev)d released and published.") % {"plan": plan.number, "rev": live},
         )
     if plan.status == ControlPlanStatus.RELEASED:
         reason = _("%(plan)s is released but not published to manufacturing.")
@@ -246,25 +326,17 @@ def _msa_state(item: ApqpDeliverable) -> Evaluation:
     )
 
 
-def _chart_state(item: ApqpDeliverable, user: Any = None) -> Evaluation:
+def _chart_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     """A capability study read live from its SPC chart (manufacturing's chart page figures):
     done when at least ``MIN_CAPABILITY_N`` values give min(Cpk, Ppk) ≥ the target. The state
-    never depends on ``user``; when ``user`` may not view the chart (another site's), the
+    never depends on the viewer; when the viewer may not see the chart (another site's), the
     reason gives only that state, not the chart's name or figures."""
-    live = mfg.chart_capability(item.spc_chart_id, user) if user is not None else None
-    hidden = False
-    if live is None:
-        live = mfg.chart_capability(item.spc_chart_id)
-        hidden = user is not None and live is not None
+    live = facts.charts.get(item.spc_chart_id)
     if live is None:
         return Evaluation(DeliverableState.MISSING, _("The linked SPC chart no longer exists."))
     evaluation = _chart_figures(item, live)
-    if hidden:
-        return Evaluation(
-            evaluation.state,
-            _("A linked SPC chart at a site you cannot see: %(state)s.")
-            % {"state": evaluation.label},
-        )
+    if facts.visible_charts is not None and item.spc_chart_id not in facts.visible_charts:
+        return Evaluation(evaluation.state, _(HIDDEN_CHART) % {"state": evaluation.label})
     return evaluation
 
 
@@ -296,9 +368,9 @@ def _chart_figures(item: ApqpDeliverable, live: dict[str, Any]) -> Evaluation:
     return Evaluation(DeliverableState.IN_PROGRESS, f"{text} < {item.cpk_target:.2f}.")
 
 
-def _capability_state(item: ApqpDeliverable, user: Any = None) -> Evaluation:
+def _capability_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     if item.spc_chart_id is not None:
-        return _chart_state(item, user)
+        return _chart_state(item, facts)
     if item.characteristic_id is None:
         return Evaluation(DeliverableState.MISSING, _("No SPC chart or characteristic linked."))
     if item.cpk is None:
@@ -358,7 +430,7 @@ def _certificate_state(item: ApqpDeliverable, cert: Certificate) -> Evaluation:
     )
 
 
-def _qualification_state(item: ApqpDeliverable) -> Evaluation:
+def _qualification_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     """Done when the linked programme is completed with a pass or the linked certificate is
     valid (not withdrawn, not expired) and covers the project's module model; in progress
     when linked but neither; an external report (reference + attachment) when nothing is
@@ -369,7 +441,7 @@ def _qualification_state(item: ApqpDeliverable) -> Evaluation:
     if item.certificate_id:
         found.append(_certificate_state(item, item.certificate))
     if not found:
-        external = _document_state(item)
+        external = _document_state(item, facts)
         if external.state == DeliverableState.MISSING:
             return Evaluation(
                 DeliverableState.MISSING,
@@ -383,7 +455,7 @@ def _qualification_state(item: ApqpDeliverable) -> Evaluation:
     return Evaluation(state, " ".join(e.reason for e in (done or found)))
 
 
-def _document_state(item: ApqpDeliverable) -> Evaluation:
+def _document_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     if not item.reference:
         return Evaluation(DeliverableState.MISSING, _("No reference given."))
     if item.kind == D.PPAP:
@@ -396,7 +468,7 @@ def _document_state(item: ApqpDeliverable) -> Evaluation:
             DeliverableState.DONE,
             _("%(ref)s approved on %(date)s.") % {"ref": item.reference, "date": item.accepted_on},
         )
-    if not attachments_for(item).exists():
+    if str(item.pk) not in facts.attached:
         return Evaluation(
             DeliverableState.IN_PROGRESS,
             _("%(ref)s named but no document attached.") % {"ref": item.reference},
@@ -404,30 +476,44 @@ def _document_state(item: ApqpDeliverable) -> Evaluation:
     return Evaluation(DeliverableState.DONE, _("%(ref)s attached.") % {"ref": item.reference})
 
 
+def _evaluate(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
+    if item.kind in (D.DFMEA, D.PFMEA):
+        return _fmea_state(item, facts)
+    if item.kind == D.CONTROL_PLAN:
+        return _control_plan_state(item, facts)
+    if item.kind == D.MSA:
+        return _msa_state(item)
+    if item.kind == D.CAPABILITY:
+        return _capability_state(item, facts)
+    if item.kind == D.QUALIFICATION:
+        return _qualification_state(item, facts)
+    return _document_state(item, facts)
+
+
+def evaluate_all(items: Iterable[ApqpDeliverable], user: Any = None) -> list[Evaluation]:
+    """The evaluations of ``items`` in their order (as ``evaluate``), in a bounded number of
+    queries whatever their number: the linked records are loaded once for all of them."""
+    items = list(items)
+    facts = _load_facts(items, user)
+    return [_evaluate(item, facts) for item in items]
+
+
 def evaluate(item: ApqpDeliverable, user: Any = None) -> Evaluation:
     """The deliverable's state computed from the record it links (see docs/apqp.md). The
     state never depends on ``user``; given one (the viewer), the reason leaves out what the
     viewer may not see (a linked SPC chart of a site outside their scope)."""
-    if item.kind in (D.DFMEA, D.PFMEA):
-        return _fmea_state(item)
-    if item.kind == D.CONTROL_PLAN:
-        return _control_plan_state(item)
-    if item.kind == D.MSA:
-        return _msa_state(item)
-    if item.kind == D.CAPABILITY:
-        return _capability_state(item, user)
-    if item.kind == D.QUALIFICATION:
-        return _qualification_state(item)
-    return _document_state(item)
+    return evaluate_all([item], user)[0]
 
 
 def gate_deliverables(gate: ApqpGate, user: Any = None) -> list[tuple[ApqpDeliverable, Evaluation]]:
     """The gate's deliverables with their evaluations (reasons worded for ``user``)."""
-    items = gate.deliverables.select_related(
-        "fmea", "control_plan", "msa_study", "characteristic", "owner", "programme",
-        "certificate", "gate__project__product",
-    ).order_by("pk")  # fmt: skip
-    return [(item, evaluate(item, user)) for item in items]
+    items = list(
+        gate.deliverables.select_related(
+            "fmea", "control_plan", "msa_study", "characteristic", "owner", "programme",
+            "certificate", "gate__project__product", "gate__project__family",
+        ).order_by("pk")
+    )  # fmt: skip
+    return list(zip(items, evaluate_all(items, user), strict=True))
 
 
 def _names(rows: list[tuple[ApqpDeliverable, Evaluation]]) -> str:
@@ -499,8 +585,17 @@ def review_gate(
             comments=comments,
             conditions=conditions,
             conditions_due=conditions_due,
+            # ``chart``: the linked SPC chart, so that ``review_snapshot`` can hide its name
+            # and figures from later viewers who may not see it
             deliverables=[
-                {"id": d.pk, "title": d.title, "kind": d.kind, "state": e.state, "reason": e.reason}
+                {
+                    "id": d.pk,
+                    "title": d.title,
+                    "kind": d.kind,
+                    "state": e.state,
+                    "reason": e.reason,
+                    "chart": d.spc_chart_id,
+                }
                 for d, e in rows
             ],
             reviewed_by=actor,
@@ -537,6 +632,42 @@ def review_gate(
             project.save(update_fields=["status"])
             record_event(project, "launched", actor=actor, message=_("Launched"))
     return review
+
+
+def review_snapshot(review: GateReview, user: Any = None) -> list[dict[str, Any]]:
+    """The deliverables as ``review`` recorded them (``id, title, kind, state, reason``),
+    worded for ``user`` by the rule of ``evaluate``: a capability study read from an SPC
+    chart the user may not see keeps its state, its reason leaves out the chart's name and
+    figures. A snapshot taken before the chart was recorded in it is judged by the chart the
+    deliverable links now (the same at a passed gate, whose deliverables are frozen); when
+    none is linked any more (or the deliverable is gone) that reason is withheld from
+    everyone but the unscoped reader (no ``user``)."""
+    entries = list(review.deliverables)
+    if user is None:
+        return [{k: v for k, v in e.items() if k != "chart"} for e in entries]
+    studies = [e for e in entries if e.get("kind") == D.CAPABILITY]
+    older = [e["id"] for e in studies if "chart" not in e]
+    now: dict[int, int] = {}
+    if older:
+        linked = ApqpDeliverable.objects.filter(pk__in=older, spc_chart__isnull=False)
+        now = dict(linked.values_list("pk", "spc_chart_id"))
+    charts = {e["id"]: e["chart"] if "chart" in e else now.get(e["id"]) for e in studies}
+    visible = visible_chart_ids({c for c in charts.values() if c}, user) or set()
+    out = []
+    for entry in entries:
+        shown = {k: v for k, v in entry.items() if k != "chart"}
+        if entry.get("kind") == D.CAPABILITY:
+            chart = charts[entry["id"]]
+            label = Evaluation(entry["state"], "").label
+            if chart and chart not in visible:
+                shown["reason"] = _(HIDDEN_CHART) % {"state": label}
+            elif not chart and "chart" not in entry:
+                shown["reason"] = _(
+                    "%(state)s at the review; the reason is withheld: the SPC chart it may "
+                    "name can no longer be checked for your access."
+                ) % {"state": label}
+        out.append(shown)
+    return out
 
 
 def project_timeline(project: ApqpProject, user: Any = None) -> list[dict[str, Any]]:
