@@ -58,7 +58,8 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/qdm/core src/qdm/quality src/qdm/utilities src/qdm/carbon/services
+	$(BIN)/mypy src/qdm/core src/qdm/quality src/qdm/utilities src/qdm/carbon/services \
+	  src/qdm/supplier src/qdm/service src/qdm/manufacturing
 
 layers: install
 	$(BIN)/lint-imports

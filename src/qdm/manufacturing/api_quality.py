@@ -20,6 +20,7 @@ from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.models import Customer
+from qdm.data.models import Unit
 from qdm.manufacturing import filtersets as f
 from qdm.manufacturing.forms import BINNING_RULE_FIELDS, INSPECTION_PLAN_LINE_FIELDS
 from qdm.manufacturing.models import (
@@ -158,7 +159,9 @@ class InspectionRecordSerializer(StrictModelSerializer):
 
 class InspectionLotSerializer(StrictModelSerializer):
     unit_code = serializers.CharField(write_only=True, required=False)
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = InspectionLot
@@ -243,7 +246,9 @@ class InspectionLotViewSet(WorkflowViewSetMixin, ServiceViewSet):
 
 # --- holds and MRB ---------------------------------------------------------------------------
 class HoldSerializer(StrictModelSerializer):
-    units = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    units: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     unit_codes = serializers.ListField(
         child=serializers.CharField(), write_only=True, required=False
     )
@@ -298,7 +303,9 @@ class HoldViewSet(WorkflowViewSetMixin, ServiceViewSet):
 
 
 class MrbDispositionSerializer(StrictModelSerializer):
-    units = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    units: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     unit_codes = serializers.ListField(
         child=serializers.CharField(), write_only=True, required=False
     )
@@ -360,7 +367,9 @@ class BinningRuleViewSet(ServiceViewSet):
 
 
 class ModuleReleaseSerializer(StrictModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = ModuleRelease

@@ -113,11 +113,13 @@ def glass_inspection(ctx: Any) -> str:
     record_results(lot, rows, actor=qe)
     transition(lot, "complete", actor=qe)
     lot.refresh_from_db()
+    hold, ncr = lot.hold, lot.nonconformity
+    assert hold is not None and ncr is not None  # a failed lot is held and has its NCR
     disposition = propose_disposition(
-        lot.hold,
+        hold,
         actor=qe,
         decision="return",
-        quantity=lot.hold.quantity,
+        quantity=hold.quantity,
         note="Thickness 3.46 mm > USL 3.4 mm: return the inspected quantity to the supplier",
     )
     transition(
@@ -127,7 +129,7 @@ def glass_inspection(ctx: Any) -> str:
         password=DEMO_PASSWORD,
         reason="MRB: supplier to replace the quantity",
     )
-    return f"IQC demo: {lot.number} failed → {lot.nonconformity.number}, {lot.hold.number} returned"
+    return f"IQC demo: {lot.number} failed → {ncr.number}, {hold.number} returned"
 
 
 def oqc_releases(ctx: Any) -> int:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -88,7 +88,8 @@ class InspectionPlanLineForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = InspectionPlan.objects.filter(status=PlanStatus.DRAFT)
+        plans = cast(forms.ModelChoiceField, self.fields["plan"])
+        plans.queryset = InspectionPlan.objects.filter(status=PlanStatus.DRAFT)
 
 
 class InspectionLotForm(forms.ModelForm):
@@ -101,7 +102,8 @@ class InspectionLotForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = InspectionPlan.objects.filter(status=PlanStatus.RELEASED)
+        plans = cast(forms.ModelChoiceField, self.fields["plan"])
+        plans.queryset = InspectionPlan.objects.filter(status=PlanStatus.RELEASED)
         if self.instance.pk:
             self.fields["unit_code"].initial = self.instance.unit.code
 
@@ -159,7 +161,8 @@ class MrbDispositionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hold"].queryset = Hold.objects.filter(status=HoldStatus.ON_HOLD)
+        holds = cast(forms.ModelChoiceField, self.fields["hold"])
+        holds.queryset = Hold.objects.filter(status=HoldStatus.ON_HOLD)
 
 
 BINNING_RULE_FIELDS = [

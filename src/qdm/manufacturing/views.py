@@ -36,9 +36,10 @@ def parse_moment(value: str | None, *, end: bool = False) -> datetime | None:
     if day is not None:
         moment = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
     else:
-        moment = parse_datetime(value)
-        if moment is None:
+        parsed = parse_datetime(value)
+        if parsed is None:
             return None
+        moment = parsed
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -89,7 +89,8 @@ class YieldFilterForm(forms.Form):
             field.queryset = field.queryset.for_user(user, "view")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         sites = scoped_sites(self.user, data.get("site"), data.get("line"))

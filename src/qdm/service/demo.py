@@ -615,9 +615,10 @@ def build(ctx: Any) -> dict[str, int]:
         )
         _advance(complaint, actor, ["triage", "investigate", "8d"], responsibility="supplier")
         clustered = 1
+        supplier_code = lot.supplier.code if lot.supplier is not None else "?"
         ctx.log.append(
             f"planted cluster: {complaint.number}, {len(rows)} modules of encapsulant lot "
-            f"{lot.code} ({lot.supplier.code if lot.supplier_id else '?'}) with delamination"
+            f"{lot.code} ({supplier_code}) with delamination"
         )
     # after the recent complaints, so they draw from the production history alone
     _field_history(ctx, actor, project_of)

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -94,8 +98,9 @@ class IntakeForm(forms.Form):
         required=False,
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("serials") or "").strip() and not data.get("file"):
             raise forms.ValidationError(_("Type or paste serial numbers, or upload a file."))
         return data
@@ -210,20 +215,24 @@ class WarrantyContractForm(forms.ModelForm):
         }
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    """A user shown by full name and username (the username alone when no name is set)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_full_name()} ({obj.username})" if obj.get_full_name() else obj.username
+
+
 class AssignForm(forms.Form):
     """Assign a complaint: the choices are the users who may handle it."""
 
-    assignee = forms.ModelChoiceField(queryset=None, label=_("Assign to"))
+    assignee = UserChoiceField(queryset=None, label=_("Assign to"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500, widget=TEXTAREA)
 
     def __init__(self, *args, users=None, **kwargs):  # type: ignore[no-untyped-def]
         """``users``: a queryset of the users offered (on POST, every active user: the
         service refuses, with a clear message, one who may not handle the complaint)."""
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = users.order_by("username")
-        self.fields["assignee"].label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
-        )
+        cast(UserChoiceField, self.fields["assignee"]).queryset = users.order_by("username")
 
 
 class FieldResultsForm(forms.Form):
@@ -246,8 +255,9 @@ class FieldResultsForm(forms.Form):
     )
     file = forms.FileField(label=_("or a CSV/XLSX file"), required=False)
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("table") or "").strip() and not data.get("file"):
             raise forms.ValidationError(_("Paste the field results or upload a file."))
         return data

@@ -51,7 +51,7 @@ def complaint_context(obj: Complaint, user: Any) -> dict[str, Any]:
         "can_open_8d": can_change and user.has_perm("system.add_eightd") and not obj.capa_id,
         "capa": obj.capa if obj.capa_id else None,
         # customers follow their 8D through the complaint; staff open the system record
-        "capa_url": (obj.capa.get_absolute_url() if internal else None) if obj.capa_id else None,
+        "capa_url": obj.capa.get_absolute_url() if internal and obj.capa is not None else None,
         "progress_url": reverse("service:complaint_8d_progress", args=[obj.pk]),
         "overdue": obj.overdue,
         **assign_context(obj, user, can_change),

@@ -3,7 +3,7 @@ month of receipt and the ppm per cohort (month of shipment or production)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -38,7 +38,8 @@ class SatisfactionView(LoginRequiredMixin, View):
         if not user.has_perm("service.view_satisfactionsurvey"):
             raise PermissionDenied
         form = SatisfactionFilter(request.GET or None)
-        form.fields["customer"].queryset = Customer.objects.for_user(user, "view")
+        customers = cast(forms.ModelChoiceField, form.fields["customer"])
+        customers.queryset = Customer.objects.for_user(user, "view")
         style_form(form)
         customer, basis = None, "shipment"
         if form.is_bound:

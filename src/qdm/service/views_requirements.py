@@ -3,7 +3,7 @@ requirements of its customer in force on a date (read-only over the genealogy)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -45,7 +45,8 @@ class RequirementCheckView(LoginRequiredMixin, View):
         ):
             raise PermissionDenied
         form = CheckForm(request.GET or None)
-        form.fields["customer"].queryset = Customer.objects.for_user(user, "view")
+        customers = cast(forms.ModelChoiceField, form.fields["customer"])
+        customers.queryset = Customer.objects.for_user(user, "view")
         style_form(form)
         context: dict[str, Any] = {"form": form}
         if not form.is_bound:

@@ -297,6 +297,7 @@ def _inspect(receipt: Receipt, bad: int, actor: Any) -> Receipt:
     """Record the sample (the first ``bad`` items failing) and judge the lot; the verdict
     listener is called directly too, so the story holds inside an outer transaction."""
     lot = receipt.inspection_lot
+    assert lot is not None  # every demo receipt needs incoming inspection
     line = iqc.iqc_sampling_line(lot.plan)
     rows = [
         {

@@ -7,16 +7,15 @@ message on bad input), so the same contract holds with or without Django.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any, ClassVar, TextIO
 
 from django.core.management.base import BaseCommand
 
-PureEntry = Callable[[list[str], TextIO, TextIO], int]
-
 
 class PureCommand(BaseCommand):
-    entry: ClassVar[PureEntry]
+    # ``staticmethod(fn)`` in subclasses: a plain callable class attribute would be typed as
+    # a method (its first argument taken for ``self``)
+    entry: ClassVar[staticmethod[[list[str], TextIO, TextIO], int]]
 
     def run_from_argv(self, argv: list[str]) -> None:
         code = type(self).entry(argv[2:], sys.stdout, sys.stderr)

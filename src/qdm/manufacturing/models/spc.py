@@ -11,7 +11,7 @@ needed is *retired*; its history stays.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -248,7 +248,9 @@ class SpcChartConfig(models.Model):
         if self.pk and self.status == ChartStatus.ACTIVE:
             before = type(self)._default_manager.filter(pk=self.pk).values(*FROZEN_BY).first()
             for name in FROZEN_BY:
-                current = getattr(self, self._meta.get_field(name).attname)
+                # FROZEN_BY names concrete fields only (never a reverse relation)
+                field = cast("models.Field[Any, Any]", self._meta.get_field(name))
+                current = getattr(self, field.attname)
                 if before and before[name] != current:
                     errors[name] = _(
                         "The limits are frozen for this setting: retire the chart and create "
@@ -260,7 +262,7 @@ class SpcChartConfig(models.Model):
     def _clean_keys(self, errors: dict[str, Any]) -> None:
         """A line chart has a line (its site follows); an IQC chart has a supplier, a
         material and a site, and no line."""
-        if self.line_id is not None:
+        if self.line is not None:
             if self.supplier_id is not None or self.material_id is not None:
                 errors["line"] = _(
                     "A chart is either on a line or of a supplier's material (IQC), not both."

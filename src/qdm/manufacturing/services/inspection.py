@@ -347,7 +347,7 @@ def _store_measurements(lot: InspectionLot, records: Iterable[InspectionRecord])
 
     if lot.supplier_id is None:
         return
-    rows = [r for r in records if r.value is not None]
+    rows = [(r, r.value) for r in records if r.value is not None]
     if not rows:
         return
     unit = Unit.objects.only("code").get(pk=lot.unit_id)
@@ -358,9 +358,9 @@ def _store_measurements(lot: InspectionLot, records: Iterable[InspectionRecord])
             characteristic_id=r.line.characteristic_id,
             subject=unit.code,
             measured_at=lot.inspected_at + timedelta(microseconds=r.sample),
-            value=r.value,
+            value=value,
         )
-        for r in rows
+        for r, value in rows
     ]
     for fact in facts:
         Measurement.objects.filter(

@@ -48,7 +48,7 @@ from qdm.manufacturing.models import (
 #: local hours at which a shift starts (two 12-hour shifts)
 SHIFT_STARTS = (8, 20)
 #: how long past due an inspection becomes overdue, per frequency
-OVERDUE_AFTER = {
+OVERDUE_AFTER: dict[str, timedelta] = {
     Frequency.PER_LOT: timedelta(hours=24),
     Frequency.PER_SHIFT: timedelta(hours=4),
     Frequency.EVERY_N_HOURS: timedelta(hours=1),

@@ -125,11 +125,11 @@ def compute(
         Subgroups(x, np.full(points.count, points.size, dtype=np.int64)) if points.size > 1 else x
     )
     if chart == ChartType.XBAR_R:
-        return spc.xbar_r(data, rules=rules, **known)
+        return spc.xbar_r(data, rules=rules, center=known.get("center"), sigma=known.get("sigma"))
     if chart == ChartType.XBAR_S:
         return spc.xbar_s(data, rules=rules, **known)
     if chart == ChartType.IMR:
-        return spc.imr(x, rules=rules, **known)
+        return spc.imr(x, rules=rules, center=known.get("center"), sigma=known.get("sigma"))
     if chart == ChartType.P:
         return spc.p_chart(x, float(n), rules=rules, **known)
     if chart == ChartType.NP:

@@ -40,7 +40,7 @@ def _has_8d(obj: Complaint, actor: Any) -> Any:
 def _has_resolution(obj: Complaint, actor: Any) -> Any:
     if not (obj.resolution or "").strip():
         return _("Describe the resolution first.")
-    if obj.capa_id and obj.capa.status != "closed":
+    if obj.capa is not None and obj.capa.status != "closed":
         return _("The customer 8D %(number)s is not closed yet.") % {"number": obj.capa.number}
     return None
 

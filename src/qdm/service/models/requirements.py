@@ -6,6 +6,7 @@ dates. Manufacturing and OQC read them through ``qdm.service.selectors``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -160,7 +161,11 @@ class CustomerRequirement(models.Model):
             errors["modules_per_pallet"] = _("A pallet holds at least one module.")
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             errors["effective_to"] = _("The end date must not be before the start date.")
-        if self.project_id and self.customer_id and self.project.customer_id != self.customer_id:
+        if (
+            self.customer_id
+            and self.project is not None
+            and self.project.customer_id != self.customer_id
+        ):
             errors["project"] = _("The project belongs to another customer.")
         if errors:
             raise ValidationError(errors)
@@ -190,14 +195,16 @@ class CustomerRequirement(models.Model):
                     % {
                         "version": self.version,
                         "customer": self.customer.code,
-                        "project": self.project.name if self.project_id else _("all projects"),
+                        "project": (
+                            self.project.name if self.project is not None else _("all projects")
+                        ),
                         "model": self.module_model if self.module_model_id else _("all models"),
                     }
                 },
                 code="unique",
             )
 
-    def validate_constraints(self, exclude: object = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         # the version uniqueness is checked by ``check_version_unique`` (clear message,
         # every database); skip the generic duplicate message of the constraint
         super().validate_constraints(exclude=set(exclude or ()) | {"version"})
@@ -293,7 +300,11 @@ class WarrantyContract(models.Model):
         errors: dict[str, object] = {}
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             errors["effective_to"] = _("The end date must not be before the start date.")
-        if self.project_id and self.customer_id and self.project.customer_id != self.customer_id:
+        if (
+            self.customer_id
+            and self.project is not None
+            and self.project.customer_id != self.customer_id
+        ):
             errors["project"] = _("The project belongs to another customer.")
         if errors:
             raise ValidationError(errors)

@@ -4,6 +4,7 @@ score from 1 to 5 per dimension and the net-promoter question (0–10)."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,12 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from qdm.core.querysets import Scope, ScopedManager
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PERIOD_RE = re.compile(r"^\d{4}-(Q[1-4]|H[12]|0[1-9]|1[0-2])$")
 #: the scored dimensions (1 very dissatisfied … 5 very satisfied)
 DIMENSIONS = ("product_quality", "delivery", "complaint_handling", "technical_support", "documents")
 
 
-def _score(label: str) -> models.PositiveSmallIntegerField:
+def _score(label: StrOrPromise) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         label,
         null=True,

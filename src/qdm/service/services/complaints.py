@@ -40,7 +40,7 @@ def _internal(user: Any) -> bool:
 
 
 def _check_project(complaint: Complaint) -> None:
-    if complaint.project_id and complaint.project.customer_id != complaint.customer_id:
+    if complaint.project is not None and complaint.project.customer_id != complaint.customer_id:
         raise ValidationError({"project": _("This project belongs to another customer.")})
 
 
@@ -297,7 +297,7 @@ def open_customer_8d(complaint: Complaint, *, actor: Any, site: Site | None = No
     most of its modules) and link it."""
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        if complaint.capa_id:
+        if complaint.capa is not None:
             raise ValidationError(
                 _("%(number)s already has the 8D %(capa)s.")
                 % {"number": complaint.number, "capa": complaint.capa.number}

@@ -257,15 +257,15 @@ class Comparison:
 
     @property
     def pmax_delta_pct(self) -> float | None:
-        return self._rel(self.field and self.field.pmax_w, self.factory_pmax_w)
+        return self._rel(self.field.pmax_w if self.field is not None else None, self.factory_pmax_w)
 
     @property
     def voc_delta_pct(self) -> float | None:
-        return self._rel(self.field and self.field.voc_v, self.factory_voc_v)
+        return self._rel(self.field.voc_v if self.field is not None else None, self.factory_voc_v)
 
     @property
     def isc_delta_pct(self) -> float | None:
-        return self._rel(self.field and self.field.isc_a, self.factory_isc_a)
+        return self._rel(self.field.isc_a if self.field is not None else None, self.factory_isc_a)
 
     @property
     def ff_delta_pts(self) -> float | None:
@@ -342,7 +342,9 @@ def compare(complaint: Complaint, *, measured_only: bool = False) -> list[Compar
         field = getattr(item, "field", None)
         if measured_only and field is None:
             continue
-        f = flash.get(item.serial, (None, None, None, None))
+        f: tuple[float | None, float | None, float | None, float | None] = flash.get(
+            item.serial, (None, None, None, None)
+        )
         grade, codes = el.get(item.serial, ("", []))
         rows.append(Comparison(item.serial, item.symptom, *f, grade, codes, field))
     return rows

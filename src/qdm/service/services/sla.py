@@ -68,7 +68,7 @@ def customer_service_engineers() -> list[Any]:
 
 def managers_for(complaint: Complaint) -> list[Any]:
     owner = complaint.owner
-    site = complaint.capa.site if complaint.capa_id else None
+    site = complaint.capa.site if complaint.capa is not None else None
     managers = manager_of(owner, site) if owner is not None else []
     if managers:
         return managers

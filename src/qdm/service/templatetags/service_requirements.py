@@ -4,10 +4,10 @@ may see."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from qdm.service.models import CustomerRequirement
@@ -31,8 +31,10 @@ def in_force(user: Any, day: Any = None) -> list[CustomerRequirement]:
         latest.setdefault((r.customer_id, r.project_id, r.module_model_id), r)
     meta = CustomerRequirement._meta
     for r in latest.values():
+        # the ``deliver_*`` flags are model fields (never a relation): they have a verbose name
         r.document_labels = [  # type: ignore[attr-defined]
-            str(meta.get_field(f"deliver_{name}").verbose_name) for name in r.documents
+            str(cast("Field[Any, Any]", meta.get_field(f"deliver_{name}")).verbose_name)
+            for name in r.documents
         ]
     return list(latest.values())
 

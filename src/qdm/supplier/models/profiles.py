@@ -231,7 +231,11 @@ class ApprovedMaterial(models.Model):
         return reverse("supplier:approvedmaterial_detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.plant_id and self.supplier_id and self.plant.supplier_id != self.supplier_id:
+        if (
+            self.supplier_id
+            and self.plant is not None
+            and self.plant.supplier_id != self.supplier_id
+        ):
             raise ValidationError({"plant": _("The plant belongs to another supplier.")})
 
 
@@ -292,7 +296,11 @@ class Certificate(models.Model):
             raise ValidationError(
                 {"valid_until": _("A certificate cannot expire before it starts.")}
             )
-        if self.plant_id and self.supplier_id and self.plant.supplier_id != self.supplier_id:
+        if (
+            self.supplier_id
+            and self.plant is not None
+            and self.plant.supplier_id != self.supplier_id
+        ):
             raise ValidationError({"plant": _("The plant belongs to another supplier.")})
 
     def state_on(self, day: datetime.date) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,10 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from qdm.core.querysets import Scope, ScopedManager
 from qdm.supplier.choices import Grade
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
-def _weight(label: str, default: int) -> models.PositiveSmallIntegerField:
+def _weight(label: StrOrPromise, default: int) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, default=default, validators=PERCENT)
 
 

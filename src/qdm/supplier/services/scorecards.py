@@ -64,7 +64,7 @@ from qdm.system.selectors import supplier_audit_scores
 
 REPEAT_WINDOW = datetime.timedelta(days=180)
 QMS_CERTIFICATES = (CertificateKind.ISO9001, CertificateKind.IATF16949)
-CERTIFICATE_POINTS = {CertificateState.VALID: 100, CertificateState.EXPIRING: 50}
+CERTIFICATE_POINTS: dict[str, int] = {CertificateState.VALID: 100, CertificateState.EXPIRING: 50}
 
 
 DEFAULT_AUDIT_WEIGHT = 15
@@ -75,7 +75,7 @@ AUDIT_WINDOW_MONTHS = 12
 
 def audit_weight(weights: ScorecardWeights) -> int:
     """Percent of the score the supplier audit weighs (0–100)."""
-    value = getattr(weights, "weight_audit", None)
+    value: int | None = getattr(weights, "weight_audit", None)
     if value is None:
         value = getattr(settings, "QDM_SCORECARD_AUDIT_WEIGHT", DEFAULT_AUDIT_WEIGHT)
     value = int(value)
@@ -86,7 +86,7 @@ def audit_weight(weights: ScorecardWeights) -> int:
 
 def field_failure_weight(weights: ScorecardWeights) -> int:
     """Percent of the score the field failures weigh in a month that has any (0–100)."""
-    value = getattr(weights, "weight_field_failure", None)
+    value: int | None = getattr(weights, "weight_field_failure", None)
     if value is None:
         value = getattr(
             settings, "QDM_SCORECARD_FIELD_FAILURE_WEIGHT", DEFAULT_FIELD_FAILURE_WEIGHT
@@ -226,7 +226,8 @@ def repeat_defects(rejected: list[Receipt], supplier: Any, category: Any) -> int
     )
     count = 0
     for receipt in rejected:
-        mine = failing.get(receipt.inspection_lot_id, set())
+        lot_id = receipt.inspection_lot_id
+        mine = failing.get(lot_id, set()) if lot_id is not None else set()
         earlier = [
             h
             for h in history
