@@ -7,6 +7,9 @@ Run: ``pytest tests/e2e/test_daily_jobs.py -v`` (skipped without Chromium).
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,9 @@ from qdm.core.models import ScheduledRun
 from tests.personas import make_user
 
 pytestmark = pytest.mark.e2e
+SCREENSHOTS = Path(
+    os.environ.get("QDM_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "qdm-screenshots"
+)
 
 
 def expect(target: Any) -> Any:
@@ -23,7 +29,9 @@ def expect(target: Any) -> Any:
     return playwright_expect(target)
 
 
-def test_administrator_runs_a_daily_job_now(login: Any, world: Any, browser_errors: Any) -> None:
+def test_administrator_runs_a_daily_job_now_and_screenshots(
+    login: Any, world: Any, browser_errors: Any
+) -> None:
     world.users["admin"] = make_user("admin", "administrator")
     page = login("admin")
     page.goto("/kernel/schedule/")
@@ -40,11 +48,14 @@ def test_administrator_runs_a_daily_job_now(login: Any, world: Any, browser_erro
     assert (run.job, run.trigger, run.requested_by.username) == ("analyze", "manual", "admin")
     page.goto("/kernel/schedule/")
     expect(page.locator("tr[data-job='analyze']")).to_contain_text("Succeeded")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "daily-jobs-en.png"), full_page=True)
     with page.expect_navigation():
         page.get_by_test_id("lang-zh-hans").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_role("heading", name="每日作业")).to_be_visible()
     expect(page.locator("tr[data-job='analyze']")).to_contain_text("成功")
+    page.screenshot(path=str(SCREENSHOTS / "daily-jobs-zh-hans.png"), full_page=True)
     assert browser_errors.messages == []
 
 

@@ -54,4 +54,4 @@ class RunStatus(models.TextChoices):
 
 class RunTrigger(models.TextChoices):
     SCHEDULE = "schedule", _("Schedule")
-    MANUAL = "manual", _("Run now")
+    MANUAL = "manual", _("Manual")

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('job', models.CharField(db_index=True, max_length=60, verbose_name='job')),
                 ('due_on', models.DateField(verbose_name='due on')),
-                ('trigger', models.CharField(choices=[('schedule', 'Schedule'), ('manual', 'Run now')], default='schedule', max_length=10, verbose_name='trigger')),
+                ('trigger', models.CharField(choices=[('schedule', 'Schedule'), ('manual', 'Manual')], default='schedule', max_length=10, verbose_name='trigger')),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
                 ('queued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='queued at')),
                 ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
