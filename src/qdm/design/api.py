@@ -191,21 +191,7 @@ class FmeaItemViewSet(ScopedModelViewSet):
     serializer_class = FmeaItemSerializer
     filterset_class = fs.FmeaItemFilterSet
     ordering = ("fmea", "position")
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            data = {"position": 0, **serializer.validated_data}
-            instance = save_item(FmeaItem(**data), actor=self.request.user)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = serializer.instance
-            for name, value in serializer.validated_data.items():
-                setattr(instance, name, value)
-            save_item(instance, actor=self.request.user)
-            self._check_scope(instance, "change")
+    save_service = save_item  # a row without ``position`` (model default 0) goes last
 
     def perform_destroy(self, instance: Any) -> None:
         if instance.fmea.is_locked:
@@ -344,33 +330,13 @@ class ControlPlanViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
         )
 
 
-class _ServiceSaved(ScopedModelViewSet):
-    saver: Any = None
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = type(self).saver(
-                self.scoped_model(**serializer.validated_data), actor=self.request.user
-            )
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = serializer.instance
-            for name, value in serializer.validated_data.items():
-                setattr(instance, name, value)
-            type(self).saver(instance, actor=self.request.user)
-            self._check_scope(instance, "change")
-
-
-class ControlPlanLineViewSet(_ServiceSaved):
+class ControlPlanLineViewSet(ScopedModelViewSet):
     scoped_model = ControlPlanLine
     queryset = ControlPlanLine.objects.all()
     serializer_class = ControlPlanLineSerializer
     filterset_class = fs.ControlPlanLineFilterSet
     ordering = ("plan", "sequence")
-    saver = staticmethod(save_line)
+    save_service = save_line
 
     def perform_destroy(self, instance: Any) -> None:
         if instance.plan.is_locked:
@@ -382,13 +348,13 @@ class ControlPlanLineViewSet(_ServiceSaved):
         super().perform_destroy(instance)
 
 
-class MsaStudyViewSet(_ServiceSaved):
+class MsaStudyViewSet(ScopedModelViewSet):
     scoped_model = MsaStudy
     queryset = MsaStudy.objects.all()
     serializer_class = MsaStudySerializer
     filterset_class = fs.MsaStudyFilterSet
     ordering = ("-study_date",)
-    saver = staticmethod(save_msa_study)
+    save_service = save_msa_study
 
 
 class FmeaReviewTaskSerializer(StrictModelSerializer):

@@ -232,14 +232,7 @@ class ApqpDeliverableViewSet(ScopedModelViewSet):
     serializer_class = ApqpDeliverableSerializer
     filterset_class = ui.ApqpDeliverableFilterSet
     ordering = ("gate", "pk")
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_deliverable(
-                ApqpDeliverable(**serializer.validated_data), actor=self.request.user
-            )
-            serializer.instance = instance
-            self._check_scope(instance, "add")
+    save_service = save_deliverable
 
     def perform_update(self, serializer: Any) -> None:
         held = serializer.held_chart()
@@ -340,23 +333,7 @@ class FailureElementFilterSet(ScopedFilterSet):
 class _NetViewSet(ScopedModelViewSet):
     """Writes go through the structure services (which refuse on a released FMEA)."""
 
-    saver: Any = None
     remover: Any = None
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            data = dict(serializer.validated_data)
-            instance = type(self).saver(self.scoped_model(**data), actor=self.request.user)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = serializer.instance
-            for name, value in serializer.validated_data.items():
-                setattr(instance, name, value)
-            type(self).saver(instance, actor=self.request.user)
-            self._check_scope(instance, "change")
 
     def perform_destroy(self, instance: Any) -> None:
         with service_errors():
@@ -369,7 +346,7 @@ class StructureNodeViewSet(_NetViewSet):
     serializer_class = StructureNodeSerializer
     filterset_class = StructureNodeFilterSet
     ordering = ("fmea", "position")
-    saver = staticmethod(svc.save_node)
+    save_service = svc.save_node
     remover = staticmethod(svc.remove_node)
 
     @action(detail=False, methods=["get"])
@@ -426,7 +403,7 @@ class FmeaFunctionViewSet(_NetViewSet):
     serializer_class = FmeaFunctionSerializer
     filterset_class = FmeaFunctionFilterSet
     ordering = ("node", "pk")
-    saver = staticmethod(svc.save_function)
+    save_service = svc.save_function
     remover = staticmethod(svc.remove_function)
 
 
@@ -436,7 +413,7 @@ class FailureElementViewSet(_NetViewSet):
     serializer_class = FailureElementSerializer
     filterset_class = FailureElementFilterSet
     ordering = ("function", "pk")
-    saver = staticmethod(svc.save_failure)
+    save_service = svc.save_failure
     remover = staticmethod(svc.remove_failure)
 
 

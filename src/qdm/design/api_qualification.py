@@ -102,26 +102,11 @@ class ImpactSerializer(StrictModelSerializer):
         read_only_fields = ["change", "area", "object_id", "reference", "detail", "url"]
 
 
-class _Saved(ScopedModelViewSet):
+class _ProgrammePart(ScopedModelViewSet):
     """Create/update through ``saver(instance, *, actor)``."""
 
-    saver: Any = None
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = type(self).saver(
-                self.scoped_model(**serializer.validated_data), actor=self.request.user
-            )
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = serializer.instance
-            for name, value in serializer.validated_data.items():
-                setattr(instance, name, value)
-            type(self).saver(instance, actor=self.request.user)
-            self._check_scope(instance, "change")
+    # a sequence, sample or result (written by ``save_service``, deleted only while its
+    # programme is open); the docstring is these endpoints' description in the schema
 
     def perform_destroy(self, instance: Any) -> None:
         programme = getattr(instance, "programme", None) or instance.sample.programme
@@ -223,31 +208,31 @@ class ProgrammeViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
         )
 
 
-class SequenceViewSet(_Saved):
+class SequenceViewSet(_ProgrammePart):
     scoped_model = QualificationSequence
     queryset = QualificationSequence.objects.all()
     serializer_class = SequenceSerializer
     filterset_class = ui.SequenceFilterSet
     ordering = ("programme", "position")
-    saver = staticmethod(q.save_sequence)
+    save_service = q.save_sequence
 
 
-class SampleViewSet(_Saved):
+class SampleViewSet(_ProgrammePart):
     scoped_model = QualificationSample
     queryset = QualificationSample.objects.all()
     serializer_class = SampleSerializer
     filterset_class = ui.SampleFilterSet
     ordering = ("programme", "serial")
-    saver = staticmethod(q.save_sample)
+    save_service = q.save_sample
 
 
-class ResultViewSet(_Saved):
+class ResultViewSet(_ProgrammePart):
     scoped_model = QualificationResult
     queryset = QualificationResult.objects.all()
     serializer_class = ResultSerializer
     filterset_class = ui.ResultFilterSet
     ordering = ("sample", "stage")
-    saver = staticmethod(q.save_result)
+    save_service = q.save_result
 
 
 def _create_certificate(

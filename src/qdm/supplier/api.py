@@ -12,9 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qdm.core.api.errors import service_errors
+from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.resources import WorkflowViewSetMixin
-from qdm.core.api.serializers import StrictModelSerializer
-from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.supplier import filtersets as f
 from qdm.supplier.forms import (
@@ -43,48 +42,18 @@ from qdm.supplier.services import receipts as receipt_service
 from qdm.supplier.services import scar as scar_service
 from qdm.supplier.services.certificates import save_certificate
 
-
-def serializer(model: type, fields: list[str], read_only: list[str] | tuple = ()) -> type:
-    meta = type(
-        "Meta", (), {"model": model, "fields": ["id", *fields], "read_only_fields": list(read_only)}
-    )
-    return type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
-
-
-def viewset(
-    model: type,
-    ser: type,
-    filterset: Any,
-    *,
-    read_only: bool = False,
-    bases: tuple[type, ...] = (),
-    **attrs: Any,
-) -> type:
-    body: dict[str, Any] = {
-        "scoped_model": model,
-        "queryset": model._default_manager.all(),  # type: ignore[attr-defined]
-        "serializer_class": ser,
-        "filterset_class": filterset,
-        "ordering": ("pk",),
-        **attrs,
-    }
-    if read_only:
-        body["http_method_names"] = ["get", "head", "options"]
-    return type(f"{model.__name__}ViewSet", (*bases, ScopedModelViewSet), body)
-
-
-ProfileSerializer = serializer(
+ProfileSerializer = serializer_for(
     SupplierProfile,
     ["supplier", "categories", "approval_status", "sqe", "website", "notes"],
     ["approval_status"],
 )
-PlantSerializer = serializer(SupplierPlant, SUPPLIER_PLANT_FIELDS)
-ContactSerializer = serializer(SupplierContact, SUPPLIER_CONTACT_FIELDS)
-AslSerializer = serializer(ApprovedMaterial, APPROVED_MATERIAL_FIELDS)
-CertificateSerializer = serializer(
+PlantSerializer = serializer_for(SupplierPlant, SUPPLIER_PLANT_FIELDS)
+ContactSerializer = serializer_for(SupplierContact, SUPPLIER_CONTACT_FIELDS)
+AslSerializer = serializer_for(ApprovedMaterial, APPROVED_MATERIAL_FIELDS)
+CertificateSerializer = serializer_for(
     Certificate, [*CERTIFICATE_FIELDS, "uploaded_by"], ["uploaded_by"]
 )
-SwitchingSerializer = serializer(
+SwitchingSerializer = serializer_for(
     SwitchingState,
     ["supplier", "material", "severity", "state", "reduced_pending", "updated"],
     ["supplier", "material", "severity", "state", "reduced_pending", "updated"],
@@ -101,7 +70,7 @@ EVENT_FIELDS = [
     "reason",
     "at",
 ]
-EventSerializer = serializer(SwitchingEvent, EVENT_FIELDS, EVENT_FIELDS)
+EventSerializer = serializer_for(SwitchingEvent, EVENT_FIELDS, EVENT_FIELDS)
 RECEIPT_READ_ONLY = [
     "number",
     "received_by",
@@ -123,7 +92,9 @@ RECEIPT_READ_ONLY = [
     "origin_lot",
     "origin_declared_at",
 ]
-ReceiptSerializer = serializer(Receipt, [*RECEIPT_FIELDS, *RECEIPT_READ_ONLY], RECEIPT_READ_ONLY)
+ReceiptSerializer = serializer_for(
+    Receipt, [*RECEIPT_FIELDS, *RECEIPT_READ_ONLY], RECEIPT_READ_ONLY
+)
 SCAR_FIELDS = [
     "capa",
     "supplier",
@@ -139,8 +110,8 @@ SCAR_FIELDS = [
     "accepted_at",
     "return_count",
 ]
-ScarSerializer = serializer(ScarRequest, SCAR_FIELDS, SCAR_FIELDS)
-ScorecardSerializer = serializer(
+ScarSerializer = serializer_for(ScarRequest, SCAR_FIELDS, SCAR_FIELDS)
+ScorecardSerializer = serializer_for(
     Scorecard,
     [
         "supplier",
@@ -169,7 +140,7 @@ ScorecardSerializer = serializer(
         "computed_at",
     ],
 )
-_WeightsBase = serializer(ScorecardWeights, SCORECARD_WEIGHTS_FIELDS)
+_WeightsBase = serializer_for(ScorecardWeights, SCORECARD_WEIGHTS_FIELDS)
 
 
 class WeightsSerializer(_WeightsBase):  # type: ignore[misc,valid-type]
@@ -205,7 +176,7 @@ class CoaUploadSerializer(serializers.Serializer):
     coa = serializers.CharField()
 
 
-CoaSerializer = serializer(
+CoaSerializer = serializer_for(
     CoaValue,
     ["receipt", "characteristic", "value", "uploaded_by", "uploaded_at"],
     ["receipt", "characteristic", "value", "uploaded_by", "uploaded_at"],
@@ -229,7 +200,7 @@ class AnswerSerializer(serializers.Serializer):
     )
 
 
-class ReceiptViewSet(viewset(Receipt, ReceiptSerializer, f.ReceiptFilterSet)):  # type: ignore[misc]
+class ReceiptViewSet(viewset_for(Receipt, ReceiptSerializer, f.ReceiptFilterSet)):  # type: ignore[misc]
     """Receipts: ``POST`` receives a lot (opens its IQC lot); ``POST {id}/origin/`` declares
     the polysilicon origin. Receipts are never edited or deleted through the API."""
 
@@ -292,12 +263,11 @@ class ReceiptViewSet(viewset(Receipt, ReceiptSerializer, f.ReceiptFilterSet)):  
         return Response(ReceiptSerializer(receipt, context={"request": request}).data)
 
 
-class ScarViewSet(  # type: ignore[misc]
-    viewset(
+class ScarViewSet(
+    viewset_for(  # type: ignore[misc]  # a class built at runtime by the factory
         ScarRequest,
         ScarSerializer,
         f.ScarRequestFilterSet,
-        read_only=False,
         bases=(WorkflowViewSetMixin,),
     )
 ):
@@ -334,46 +304,48 @@ class ScarViewSet(  # type: ignore[misc]
 ROUTES = [
     (
         "supplier/profiles",
-        viewset(
+        viewset_for(
             SupplierProfile,
             ProfileSerializer,
             f.SupplierProfileFilterSet,
             bases=(WorkflowViewSetMixin,),
         ),
     ),
-    ("supplier/plants", viewset(SupplierPlant, PlantSerializer, f.SupplierPlantFilterSet)),
-    ("supplier/contacts", viewset(SupplierContact, ContactSerializer, f.SupplierContactFilterSet)),
+    ("supplier/plants", viewset_for(SupplierPlant, PlantSerializer, f.SupplierPlantFilterSet)),
+    (
+        "supplier/contacts",
+        viewset_for(SupplierContact, ContactSerializer, f.SupplierContactFilterSet),
+    ),
     (
         "supplier/approved-materials",
-        viewset(ApprovedMaterial, AslSerializer, f.ApprovedMaterialFilterSet),
+        viewset_for(ApprovedMaterial, AslSerializer, f.ApprovedMaterialFilterSet),
     ),
     (
         "supplier/certificates",
-        viewset(
+        viewset_for(
             Certificate,
             CertificateSerializer,
             f.CertificateFilterSet,
-            create_service=staticmethod(_save_certificate),
-            update_service=staticmethod(_save_certificate),
+            service=_save_certificate,
         ),
     ),
     (
         "supplier/switching-states",
-        viewset(SwitchingState, SwitchingSerializer, f.SwitchingStateFilterSet, read_only=True),
+        viewset_for(SwitchingState, SwitchingSerializer, f.SwitchingStateFilterSet, read_only=True),
     ),
     (
         "supplier/switching-events",
-        viewset(SwitchingEvent, EventSerializer, None, read_only=True),
+        viewset_for(SwitchingEvent, EventSerializer, None, read_only=True),
     ),
     ("supplier/receipts", ReceiptViewSet),
-    ("supplier/coa-values", viewset(CoaValue, CoaSerializer, None, read_only=True)),
+    ("supplier/coa-values", viewset_for(CoaValue, CoaSerializer, None, read_only=True)),
     ("supplier/scars", ScarViewSet),
     (
         "supplier/scorecards",
-        viewset(Scorecard, ScorecardSerializer, f.ScorecardFilterSet, read_only=True),
+        viewset_for(Scorecard, ScorecardSerializer, f.ScorecardFilterSet, read_only=True),
     ),
     (
         "supplier/scorecard-weights",
-        viewset(ScorecardWeights, WeightsSerializer, f.ScorecardWeightsFilterSet),
+        viewset_for(ScorecardWeights, WeightsSerializer, f.ScorecardWeightsFilterSet),
     ),
 ]

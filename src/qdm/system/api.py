@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qdm.core.api.errors import ApiError, service_errors
+from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.core.api.views import ScopedModelViewSet
@@ -149,54 +150,29 @@ class EightDViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
         super().perform_destroy(instance)
 
 
-def part_api(model: type, fields: list[str]) -> tuple[type, type]:
+def _destroy_part(self: Any, instance: Any) -> None:
+    if instance.capa.is_locked:
+        raise ApiError("capa_locked", _("A closed CAPA cannot be changed."), status_code=409)
+    ScopedModelViewSet.perform_destroy(self, instance)
+
+
+def part_api(model: type, fields: list[str], read_only: tuple[str, ...] = ()) -> tuple[type, type]:
     """Serializer and viewset of a D1–D7 record (``fields`` start with its ``capa``); writes
     go through ``save_capa_part``."""
-    meta = type("Meta", (), {"model": model, "fields": ["id", *fields]})
-    serializer = type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
-
-    def perform_create(self: Any, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = save_capa_part(model(**serializer.validated_data), actor=self.request.user)
-            serializer.instance = instance
-            self._check_scope(instance, "add")
-
-    def perform_update(self: Any, serializer: Any) -> None:
-        with transaction.atomic(), service_errors():
-            instance = serializer.instance
-            for name, value in serializer.validated_data.items():
-                setattr(instance, name, value)
-            save_capa_part(instance, actor=self.request.user)
-            self._check_scope(instance, "change")
-
-    def perform_destroy(self: Any, instance: Any) -> None:
-        if instance.capa.is_locked:
-            raise ApiError("capa_locked", _("A closed CAPA cannot be changed."), status_code=409)
-        ScopedModelViewSet.perform_destroy(self, instance)
-
-    viewset = type(
-        f"{model.__name__}ViewSet",
-        (ScopedModelViewSet,),
-        {
-            "scoped_model": model,
-            "queryset": model.objects.all(),
-            "serializer_class": serializer,
-            "filterset_class": getattr(fs, f"{model.__name__}FilterSet"),
-            "ordering": ("pk",),
-            "perform_create": perform_create,
-            "perform_update": perform_update,
-            "perform_destroy": perform_destroy,
-        },
+    serializer = serializer_for(model, fields, read_only)
+    filterset = getattr(fs, f"{model.__name__}FilterSet")
+    viewset = viewset_for(
+        model, serializer, filterset, save_service=save_capa_part, perform_destroy=_destroy_part
     )
     return serializer, viewset
 
 
 TeamMemberSerializer, TeamMemberViewSet = part_api(TeamMember, TEAM_MEMBER_FIELDS)
 RootCauseSerializer, RootCauseViewSet = part_api(RootCause, ROOT_CAUSE_FIELDS)
+CAPA_ACTION_READ_ONLY = ("completed_at", "escalation_level", "escalated_at")
 CapaActionSerializer, CapaActionViewSet = part_api(
-    CapaAction, [*CAPA_ACTION_FIELDS, "completed_at", "escalation_level", "escalated_at"]
+    CapaAction, [*CAPA_ACTION_FIELDS, *CAPA_ACTION_READ_ONLY], CAPA_ACTION_READ_ONLY
 )
-CapaActionSerializer.Meta.read_only_fields = ["completed_at", "escalation_level", "escalated_at"]
 VerificationSerializer, VerificationViewSet = part_api(Verification, VERIFICATION_FIELDS)
 
 

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qdm.core.api.errors import service_errors
+from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.resources import WorkflowViewSetMixin
 from qdm.core.api.serializers import StrictModelSerializer
-from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.views.generic import get_scoped_object
 from qdm.system import filtersets_ims as fs
 from qdm.system.forms_ims import (
@@ -51,42 +51,6 @@ from qdm.system.models import (
 )
 from qdm.system.services import audits as audit_services
 from qdm.system.services import ims, responsibility, review
-
-
-def serializer_for(model: type, fields: list[str], read_only: tuple[str, ...] = ()) -> type:
-    attrs = {"model": model, "fields": ["id", *fields]}
-    if read_only:
-        attrs["read_only_fields"] = list(read_only)
-    meta = type("Meta", (), attrs)
-    return type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
-
-
-def viewset_for(
-    model: type,
-    serializer: type,
-    service: Any,
-    *,
-    create: Any = None,
-    ordering: tuple[str, ...] = ("pk",),
-    workflow: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> type:
-    """A scoped viewset whose writes call ``service(instance_or_None, /, *, actor, **data)``
-    (or ``create(*, actor, **data)`` for creation)."""
-    bases: tuple[type, ...] = (ScopedModelViewSet,)
-    if workflow:
-        bases = (WorkflowViewSetMixin, ScopedModelViewSet)
-    attrs = {
-        "scoped_model": model,
-        "queryset": model.objects.all(),
-        "serializer_class": serializer,
-        "filterset_class": getattr(fs, f"{model.__name__}FilterSet"),
-        "ordering": ordering,
-        "create_service": create or partial(service, None),
-        "update_service": service,
-        **(extra or {}),
-    }
-    return type(f"{model.__name__}ViewSet", bases, attrs)
 
 
 def record(model: type) -> Any:
@@ -178,93 +142,138 @@ def compile(self: Any, request: Request, pk: Any = None) -> Response:
     return Response(ManagementReviewSerializer(obj, context={"request": request}).data)
 
 
-def _finding_create(*, actor: Any, **data: Any) -> Finding:
-    return audit_services.record_finding(actor=actor, **data)
-
-
 IMS_ROUTES = [
     (
         "system/management-systems",
         viewset_for(
             ManagementSystem,
             ManagementSystemSerializer,
-            record(ManagementSystem),
+            fs.ManagementSystemFilterSet,
+            service=record(ManagementSystem),
             ordering=("code",),
         ),
     ),
-    ("system/clauses", viewset_for(Clause, ClauseSerializer, record(Clause))),
+    (
+        "system/clauses",
+        viewset_for(Clause, ClauseSerializer, fs.ClauseFilterSet, service=record(Clause)),
+    ),
     (
         "system/processes",
-        viewset_for(Process, ProcessSerializer, ims.save_process, ordering=("code",)),
+        viewset_for(
+            Process,
+            ProcessSerializer,
+            fs.ProcessFilterSet,
+            service=ims.save_process,
+            ordering=("code",),
+        ),
     ),
     (
         "system/certificates",
         viewset_for(
-            Certificate, CertificateSerializer, ims.save_certificate, ordering=("expires_on",)
+            Certificate,
+            CertificateSerializer,
+            fs.CertificateFilterSet,
+            service=ims.save_certificate,
+            ordering=("expires_on",),
         ),
     ),
     (
         "system/audit-programmes",
-        viewset_for(AuditProgramme, AuditProgrammeSerializer, audit_services.save_programme),
+        viewset_for(
+            AuditProgramme,
+            AuditProgrammeSerializer,
+            fs.AuditProgrammeFilterSet,
+            service=audit_services.save_programme,
+        ),
     ),
     (
         "system/audits",
         viewset_for(
             Audit,
             AuditSerializer,
-            audit_services.save_audit,
+            fs.AuditFilterSet,
+            service=audit_services.save_audit,
             ordering=("-planned_start",),
-            workflow=True,
-            extra={
-                "generate_checklist": action(
-                    detail=True,
-                    methods=["post"],
-                    url_path="generate-checklist",
-                    serializer_class=serializers.Serializer,
-                )(generate_checklist)
-            },
+            bases=(WorkflowViewSetMixin,),
+            generate_checklist=action(
+                detail=True,
+                methods=["post"],
+                url_path="generate-checklist",
+                serializer_class=serializers.Serializer,
+            )(generate_checklist),
         ),
     ),
     (
         "system/audit-checklist-items",
-        viewset_for(ChecklistItem, ChecklistItemSerializer, audit_services.save_checklist_item),
+        viewset_for(
+            ChecklistItem,
+            ChecklistItemSerializer,
+            fs.ChecklistItemFilterSet,
+            service=audit_services.save_checklist_item,
+        ),
     ),
     (
         "system/audit-findings",
         viewset_for(
-            Finding, FindingSerializer, audit_services.update_finding, create=_finding_create
+            Finding,
+            FindingSerializer,
+            fs.FindingFilterSet,
+            service=audit_services.update_finding,
+            create_service=audit_services.record_finding,
         ),
     ),
     (
         "system/quality-objectives",
-        viewset_for(QualityObjective, QualityObjectiveSerializer, review.save_objective),
+        viewset_for(
+            QualityObjective,
+            QualityObjectiveSerializer,
+            fs.QualityObjectiveFilterSet,
+            service=review.save_objective,
+        ),
     ),
     (
         "system/management-reviews",
         viewset_for(
             ManagementReview,
             ManagementReviewSerializer,
-            review.save_review,
+            fs.ManagementReviewFilterSet,
+            service=review.save_review,
             ordering=("-period_end",),
-            workflow=True,
-            extra={
-                "compile": action(
-                    detail=True, methods=["post"], serializer_class=serializers.Serializer
-                )(compile)
-            },
+            bases=(WorkflowViewSetMixin,),
+            compile=action(detail=True, methods=["post"], serializer_class=serializers.Serializer)(
+                compile
+            ),
         ),
     ),
     (
         "system/management-review-actions",
-        viewset_for(ReviewAction, ReviewActionSerializer, review.save_review_action),
+        viewset_for(
+            ReviewAction,
+            ReviewActionSerializer,
+            fs.ReviewActionFilterSet,
+            service=review.save_review_action,
+        ),
     ),
     (
         "system/departments",
-        viewset_for(Department, DepartmentSerializer, responsibility.save_department),
+        viewset_for(
+            Department,
+            DepartmentSerializer,
+            fs.DepartmentFilterSet,
+            service=responsibility.save_department,
+        ),
     ),
-    ("system/posts", viewset_for(Post, PostSerializer, responsibility.save_post)),
+    (
+        "system/posts",
+        viewset_for(Post, PostSerializer, fs.PostFilterSet, service=responsibility.save_post),
+    ),
     (
         "system/responsibilities",
-        viewset_for(Responsibility, ResponsibilitySerializer, responsibility.save_responsibility),
+        viewset_for(
+            Responsibility,
+            ResponsibilitySerializer,
+            fs.ResponsibilityFilterSet,
+            service=responsibility.save_responsibility,
+        ),
     ),
 ]

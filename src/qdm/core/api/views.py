@@ -36,32 +36,38 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
                 "out_of_scope", _("This would put the record outside your scope."), status_code=400
             )
 
-    #: the platform's service functions (all writes are services):
-    #: ``create_service(*, actor, **data)`` and ``update_service(instance, *, actor, **data)``
+    #: the platform's service functions (all writes are services), in one of two shapes:
+    #: ``create_service(*, actor, **data)`` and ``update_service(instance, *, actor, **data)``;
+    #: or ``save_service(instance, *, actor)`` for both, given a new unsaved instance built
+    #: from the data or the stored one with the data set on it (the ``ModelUI`` saver idiom).
+    #: Each returns the saved instance; without any, the serializer saves.
     create_service: ClassVar[Callable[..., Any] | None] = None
     update_service: ClassVar[Callable[..., Any] | None] = None
+    save_service: ClassVar[Callable[..., Any] | None] = None
 
     def perform_create(self, serializer: Any) -> None:
-        service = type(self).create_service
+        view, actor, data = type(self), self.request.user, serializer.validated_data
         with transaction.atomic(), service_errors():
-            if service is None:
-                instance = serializer.save()
+            if view.create_service is not None:
+                serializer.instance = view.create_service(actor=actor, **data)
+            elif view.save_service is not None:
+                serializer.instance = view.save_service(self.scoped_model(**data), actor=actor)
             else:
-                instance = service(actor=self.request.user, **serializer.validated_data)
-                serializer.instance = instance
-            self._check_scope(instance, "add")
+                serializer.save()
+            self._check_scope(serializer.instance, "add")
 
     def perform_update(self, serializer: Any) -> None:
-        service = type(self).update_service
+        view, actor, data = type(self), self.request.user, serializer.validated_data
         with transaction.atomic(), service_errors():
-            if service is None:
-                instance = serializer.save()
+            if view.update_service is not None:
+                serializer.instance = view.update_service(serializer.instance, actor=actor, **data)
+            elif view.save_service is not None:
+                for name, value in data.items():
+                    setattr(serializer.instance, name, value)
+                serializer.instance = view.save_service(serializer.instance, actor=actor)
             else:
-                instance = service(
-                    serializer.instance, actor=self.request.user, **serializer.validated_data
-                )
-                serializer.instance = instance
-            self._check_scope(instance, "change")
+                serializer.save()
+            self._check_scope(serializer.instance, "change")
 
     def perform_destroy(self, instance: models.Model) -> None:
         try:
