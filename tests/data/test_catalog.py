@@ -71,6 +71,16 @@ def test_versions_are_numbered_and_kept(world: World) -> None:
     assert DomainEvent.objects.filter(verb="specification_published").count() == 2
 
 
+def test_a_specification_without_characteristic_is_refused_naming_it(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        publish_specification(actor=world.user("cqo"), lsl=575, target=580, usl=585)
+    assert "characteristic" in exc.value.message_dict
+    assert not Specification.objects.exists()
+    assert not DomainEvent.objects.filter(verb="specification_published").exists()
+
+
 @pytest.mark.parametrize(
     ("limits", "field"),
     [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connection, models
@@ -15,6 +15,10 @@ from django.db import connection, models
 from qdm.core.models import Station
 from qdm.data.models import CellSortResult, ElResult, FlashTest
 from qdm.data.seeds import FAMILY_CELL, family_code
+
+if TYPE_CHECKING:
+    from qdm.core.models import Line
+    from qdm.data.models import CellProduct, ModuleModel
 
 BATCH = 5_000
 DAY = 86_400
@@ -65,7 +69,10 @@ def _chunks(rows: Iterable[Sequence[Any]], size: int = BATCH) -> Iterator[list[S
 def insert(model: type[models.Model], fields: list[str], rows: Iterable[Sequence[Any]]) -> int:
     """``executemany`` INSERT of ``rows`` (values in ``fields`` order) in batches."""
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
+    # every name in ``fields`` is a concrete field (a reverse relation has no column)
+    columns = ", ".join(
+        qn(cast("models.Field[Any, Any]", model._meta.get_field(f)).column) for f in fields
+    )
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     n = 0
@@ -86,6 +93,37 @@ def timestamps(secs: np.ndarray) -> list[Any]:
 
 
 class FactsMixin:
+    """The fact writers of :class:`qdm.data.generator.Generator`; the state and helpers
+    they read are the generator's, declared here for the type checker only."""
+
+    ctx: Any
+    rng: np.random.Generator
+    days: int
+    t0: int
+    lines: list[Line]
+    models: dict[str, ModuleModel]
+    cells: dict[str, CellProduct]
+    stations: dict[int, str]
+    module_lines: list[Line]
+    line_model: list[ModuleModel]
+    cell_lot_info: list[tuple[int, str, int, str, float, int, str]]
+
+    if TYPE_CHECKING:
+
+        def site_id(self, code: str) -> int: ...
+
+        def stage_lines(self, letter: str, sites: Sequence[str] | None = None) -> list[Line]: ...
+
+        def measure(
+            self,
+            char: str,
+            subject: str,
+            secs: int,
+            value: float,
+            site: int,
+            line: int | None = None,
+        ) -> None: ...
+
     def _ingot_facts(self, code: str, secs: int, doping: str, site: int, line: int) -> None:
         profile = (1.5, 1.0, 0.6) if doping == "n" else (1.0, 0.8, 0.55)
         for i, (part, rho) in enumerate(zip("SMT", profile, strict=True)):
@@ -301,7 +339,7 @@ class FactsMixin:
         )
 
     def write_flash(
-        self, line: np.ndarray, secs: np.ndarray, serials: list[str], iv: dict[str, np.ndarray]
+        self, line: np.ndarray, secs: np.ndarray, serials: list[str], iv: dict[str, Any]
     ) -> int:
         site = [self.site_id(self.module_lines[i].code[:3]) for i in range(len(self.module_lines))]
         station = {

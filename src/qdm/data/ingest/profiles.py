@@ -33,8 +33,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db import models
 
 KINDS = ("flash", "el", "cells", "measurements")
 
@@ -75,7 +79,7 @@ class KindSpec:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
-    def model(self) -> type:
+    def model(self) -> type[models.Model]:
         from django.apps import apps
 
         return apps.get_model(self.model_label)

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import compress
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -156,15 +156,16 @@ def _one_time(text: str, zone: ZoneInfo) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        value = None
+        parsed: datetime | None = None
         for fmt in _TIME_FORMATS:
             try:
-                value = datetime.strptime(text, fmt)
+                parsed = datetime.strptime(text, fmt)
                 break
             except ValueError:
                 continue
-        if value is None:
+        if parsed is None:
             return None
+        value = parsed
     if value.year < 1900:
         return None
     if value.tzinfo is None:
@@ -600,8 +601,10 @@ class ChunkValidator:
             clean = arr.tolist()
         self._arrays[name] = arr
         if missing is not None or bad is not None:
-            holes = (missing if missing is not None else False) | (
-                bad if bad is not None else False
+            # one of the two is an array here, so the union is one too
+            holes = cast(
+                "np.ndarray",
+                (missing if missing is not None else False) | (bad if bad is not None else False),
             )
             self._arrays[name] = np.where(holes, math.nan, arr)
             clean = [None if hole else v for v, hole in zip(clean, holes.tolist(), strict=True)]

@@ -3,7 +3,7 @@ through HTMX with a progress indicator, or as a whole page) and fix one quaranti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +21,9 @@ from qdm.data.choices import BatchStatus, FeedKind
 from qdm.data.ingest.profiles import KINDS, PROFILES, SPECS
 from qdm.data.ingest.service import UnreadableFile, allowed_sites, fix_quarantined_row, ingest_file
 
+if TYPE_CHECKING:
+    from qdm.core.models import Site
+
 QUARANTINE_SHOWN = 200
 
 
@@ -34,7 +37,9 @@ class UploadForm(forms.Form):
 
     file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=FeedKind.choices)
-    site = forms.ModelChoiceField(label=gettext_lazy("Site"), queryset=None)  # type: ignore[arg-type]
+    site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(
+        label=gettext_lazy("Site"), queryset=None
+    )
     profile = forms.ChoiceField(
         label=gettext_lazy("Column profile"),
         required=False,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,8 +23,10 @@ KEY_FIELDS = ("characteristic", "module_model", "material", "site", "customer")
 def publish_specification(*, actor: Any, **fields: Any) -> Specification:
     """Save a new version of the specification for its (characteristic, product, site,
     customer) key. Earlier versions stay as history."""
+    if fields.get("characteristic") is None:
+        raise ValidationError({"characteristic": _("Choose the characteristic to specify.")})
     with transaction.atomic():
-        key = {name: fields.get(name) for name in KEY_FIELDS}
+        key: dict[str, Any] = {name: fields.get(name) for name in KEY_FIELDS}
         # lock the characteristic row so two publishers cannot take the same version
         Characteristic.objects.select_for_update().filter(pk=key["characteristic"].pk).exists()
         last = Specification.objects.filter(**key).aggregate(v=Max("version"))["v"] or 0

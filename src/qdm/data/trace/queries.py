@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -117,7 +117,7 @@ def _detailed_sql(direction: str) -> str:
         return quote(related.db_table), quote(related.pk.column)
 
     def col(name: str) -> str:
-        return "u." + quote(opts.get_field(name).column)
+        return "u." + quote(cast("models.Field[Any, Any]", opts.get_field(name)).column)
 
     select = (
         "u.id, u.code, u.kind, {supplier_lot}, {project}, {efficiency_bin}, {quantity},"

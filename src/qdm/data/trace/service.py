@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -73,11 +73,16 @@ _FIELDS |= {"supplier": "supplier_id", "supplier_id": "supplier_id"}
 _FIELDS |= {"customer": "customer_id", "customer_id": "customer_id"}
 
 
-def _predicate(q: Q) -> Callable[[Reached], bool] | None:
+#: a test of one reached unit (the lambdas bind their loop values as defaults, which the
+#: type checker cannot infer, hence the casts)
+_ReachedTest = Callable[[Reached], bool]
+
+
+def _predicate(q: Q) -> _ReachedTest | None:
     """A Python twin of a scope ``Q`` on ``Unit`` (``field__in``, ``field__isnull``,
     ``field``/``field__exact`` on id, site, supplier, customer, combined with AND/OR/NOT);
     ``None`` when the Q holds anything else, so the caller falls back to SQL."""
-    parts: list[Callable[[Reached], bool]] = []
+    parts: list[_ReachedTest] = []
     for child in q.children:
         if isinstance(child, Q):
             sub = _predicate(child)
@@ -85,19 +90,25 @@ def _predicate(q: Q) -> Callable[[Reached], bool] | None:
                 return None
             parts.append(sub)
             continue
-        lookup, value = child
+        # a leaf of a Q is a (lookup, value) pair; the stubs type it as a Node
+        lookup, value = cast("tuple[str, Any]", child)
         name, _sep, op = lookup.partition("__")
         attr = _FIELDS.get(name)
         if attr is None:
             return None
         if op == "in":
             values = {getattr(v, "pk", v) for v in value}
-            parts.append(lambda r, a=attr, vs=values: getattr(r, a) in vs)
+            parts.append(cast(_ReachedTest, lambda r, a=attr, vs=values: getattr(r, a) in vs))
         elif op == "isnull":
-            parts.append(lambda r, a=attr, want=bool(value): (getattr(r, a) is None) == want)
+            parts.append(
+                cast(
+                    _ReachedTest,
+                    lambda r, a=attr, want=bool(value): (getattr(r, a) is None) == want,
+                )
+            )
         elif op in ("", "exact"):
             target = getattr(value, "pk", value)
-            parts.append(lambda r, a=attr, t=target: getattr(r, a) == t)
+            parts.append(cast(_ReachedTest, lambda r, a=attr, t=target: getattr(r, a) == t))
         else:
             return None
     combine = any if q.connector == Q.OR else all
@@ -201,8 +212,8 @@ def _details(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return result
 
 
-_FLASH_VALUES = ("irradiance_wm2", "module_temp_c", "pmax_w", "voc_v", "isc_a", "vmp_v")
-_FLASH_VALUES += ("imp_a", "ff_pct", "eff_pct", "rs_ohm", "rsh_ohm")
+_FLASH_VALUES: tuple[str, ...] = ("irradiance_wm2", "module_temp_c", "pmax_w", "voc_v")
+_FLASH_VALUES += ("isc_a", "vmp_v", "imp_a", "ff_pct", "eff_pct", "rs_ohm", "rsh_ohm")
 
 
 def _latest(model: Any, serial: str, user: Any, *fields: str) -> dict[str, Any] | None:

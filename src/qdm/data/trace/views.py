@@ -114,7 +114,7 @@ class TraceView(LoginRequiredMixin, View):
             total = payload["modules_total"]
 
             def page(at: int) -> str:
-                query = {"code": code, "direction": direction, "offset": at}
+                query: dict[str, str | int] = {"code": code, "direction": direction, "offset": at}
                 return f"{base}?{urlencode(query)}"
 
             context["modules_page"] = {
