@@ -59,7 +59,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy src/qdm/core src/qdm/quality src/qdm/utilities src/qdm/carbon/services \
-	  src/qdm/supplier src/qdm/service src/qdm/manufacturing src/qdm/data
+	  src/qdm/supplier src/qdm/service src/qdm/manufacturing src/qdm/data src/qdm/design
 
 layers: install
 	$(BIN)/lint-imports

@@ -4,9 +4,10 @@ computes them from S/O/D with ``qdm.quality.fmea``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -45,7 +46,7 @@ from qdm.design.services.lessons import accept_task, reject_task, set_evidence
 
 
 def rating_field(name: str, *, required: bool) -> serializers.IntegerField:
-    label = capfirst(str(FmeaItem._meta.get_field(name).verbose_name))
+    label = capfirst(str(cast("Field[Any, Any]", FmeaItem._meta.get_field(name)).verbose_name))
     message = _("%(field)s must be a whole number from 1 to 10.") % {"field": label}
     return serializers.IntegerField(
         min_value=1,

@@ -111,7 +111,8 @@ class ApqpDeliverableSerializer(StrictModelSerializer):
             del data["spc_chart"]
         values = super().to_internal_value(data)
         posted = getattr(values.get("characteristic"), "pk", None)
-        if held and "characteristic" in values and posted != self.instance.characteristic_id:
+        kept = getattr(self.instance, "characteristic_id", None)  # a chart is held on an update
+        if held and "characteristic" in values and posted != kept:
             raise serializers.ValidationError({"characteristic": [str(CHARACTERISTIC_HELD)]})
         return values
 

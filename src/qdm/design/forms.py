@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Field
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +62,8 @@ class FmeaForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk:
             stored = Fmea.objects.get(pk=self.instance.pk)
             if stored.is_locked:
@@ -114,7 +116,7 @@ class FmeaItemForm(forms.ModelForm):
         self.fields["position"].required = False
         for name in (*RATINGS, *RATINGS_AFTER):
             field = self.fields[name]
-            label = FmeaItem._meta.get_field(name).verbose_name
+            label = cast("Field[Any, Any]", FmeaItem._meta.get_field(name)).verbose_name
             # "2.5" or "x" never reach the model: name the rating, not just "whole number"
             message = str(
                 _("%(field)s must be a whole number from 1 to 10.")
@@ -124,7 +126,8 @@ class FmeaItemForm(forms.ModelForm):
                 field.error_messages[key] = message
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("position") is None:
             cleaned["position"] = 0  # the service numbers the row
         fmeas = [cleaned.get("fmea")]
@@ -174,7 +177,9 @@ class ControlPlanLineForm(forms.ModelForm):
 
 
 class MsaStudyForm(forms.ModelForm):
-    data = forms.CharField(
+    # the form metaclass moves declared fields into base_fields: ``self.data`` stays the
+    # bound data, which the stubs cannot know
+    data = forms.CharField(  # type: ignore[assignment]
         label=_("Measurements"),
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("One row per measurement: part, operator, value (a header line is optional)."),
@@ -233,13 +238,17 @@ class _FmeaBound(forms.Form):
         functions = FmeaFunction.objects.filter(node__fmea=fmea).select_related("node")
         failures = FailureElement.objects.filter(function__node__fmea=fmea)
         for name, field in self.fields.items():
+            choice = cast(forms.ModelChoiceField, field)  # the names below are model choices
             if name in ("parent", "node"):
-                field.queryset = nodes
+                choice.queryset = nodes
             elif name == "function":
-                field.queryset = functions
-                field.label_from_instance = lambda fn: f"{fn.node.name} · {fn.description}"
+                choice.queryset = functions
+                # a per-instance label hook, which mypy only knows as a method
+                choice.label_from_instance = (  # type: ignore[method-assign]
+                    lambda obj: f"{obj.node.name} · {obj.description}"
+                )
             elif name.startswith("net_"):
-                field.queryset = failures.filter(kind=name[4:])
+                choice.queryset = failures.filter(kind=name[4:])
 
 
 class StructureNodeForm(_FmeaBound):
@@ -300,7 +309,7 @@ class ChainForm(_FmeaBound):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in RATINGS:
-            label = FmeaItem._meta.get_field(name).verbose_name
+            label = cast("Field[Any, Any]", FmeaItem._meta.get_field(name)).verbose_name
             message = str(
                 _("%(field)s must be a whole number from 1 to 10.")
                 % {"field": capfirst(str(label))}
@@ -323,6 +332,9 @@ class AttachRowForm(_FmeaBound):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["item"]
+        field = cast(forms.ModelChoiceField, self.fields["item"])
         field.queryset = self.fmea.items.filter(net_mode__isnull=True).order_by("position")
-        field.label_from_instance = lambda row: f"#{row.position} {row.failure_mode[:80]}"
+        # a per-instance label hook, which mypy only knows as a method
+        field.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"#{obj.position} {obj.failure_mode[:80]}"
+        )

@@ -4,7 +4,7 @@ made on the gate-review page of ``views_apqp``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 import django_tables2 as tables
@@ -196,7 +196,7 @@ class LinkedChartField(forms.ModelChoiceField):
     held = False
 
     def _set_queryset(self, queryset: Any) -> None:
-        super()._set_queryset(queryset)
+        super()._set_queryset(queryset)  # type: ignore[misc]  # private in Django, not in the stubs
         self.held = bool(self.kept) and not self.queryset.filter(pk=self.kept).exists()
         if self.held:
             self.disabled = True
@@ -206,7 +206,10 @@ class LinkedChartField(forms.ModelChoiceField):
                 "clear this link (nor the characteristic it fixes); the other fields are saved."
             )
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+    queryset = property(
+        forms.ModelChoiceField._get_queryset,  # type: ignore[attr-defined]  # private, not in the stubs
+        _set_queryset,
+    )
 
     def clean(self, value: Any) -> Any:
         if self.held:
@@ -221,14 +224,15 @@ class ApqpDeliverableForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["spc_chart"].kept = self.instance.spc_chart_id
+        cast(LinkedChartField, self.fields["spc_chart"]).kept = self.instance.spc_chart_id
 
     @property
     def holds_chart(self) -> bool:
         return bool(getattr(self.fields.get("spc_chart"), "held", False))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         posted = getattr(data.get("characteristic"), "pk", None)
         if self.holds_chart and posted != self.instance.characteristic_id:
             self.add_error("characteristic", CHARACTERISTIC_HELD)

@@ -4,6 +4,8 @@ revision", "apply special characteristics", the FMEA structure tree / failure-ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,11 +167,14 @@ def _apply(op: str, fmea: Fmea, data: dict, actor: object) -> str:
 
 
 def _remove(op: str, fmea: Fmea, pk: str, actor: object) -> str:
-    model, remover = {
+    removers: dict[
+        str, tuple[type[StructureNode | FmeaFunction | FailureElement], Callable[..., None]]
+    ] = {
         "remove_node": (StructureNode, svc.remove_node),
         "remove_function": (FmeaFunction, svc.remove_function),
         "remove_failure": (FailureElement, svc.remove_failure),
-    }[op]
+    }
+    model, remover = removers[op]
     within = {"remove_node": "fmea", "remove_function": "node__fmea"}.get(
         op, "function__node__fmea"
     )

@@ -16,7 +16,7 @@ required deliverable is not done.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -206,7 +206,7 @@ class ApqpProject(models.Model):
         errors: dict[str, Any] = {}
         if not self.product_id and not self.family_id:
             errors["product"] = _("Name the module model or the product family.")
-        if self.product_id and self.family_id and self.product.family_id != self.family_id:
+        if self.family_id and self.product is not None and self.product.family_id != self.family_id:
             errors["family"] = _("The module model belongs to another product family.")
         if self.start_date and self.launch_date and self.launch_date < self.start_date:
             errors["launch_date"] = _("The start of production cannot be before the start.")
@@ -257,11 +257,12 @@ class ApqpGate(models.Model):
 
     @property
     def css(self) -> str:
-        return {
+        colours: dict[str, str] = {
             GateStatus.PASSED: "bg-green text-green-fg",
             GateStatus.CONDITIONAL: "bg-yellow text-yellow-fg",
             GateStatus.FAILED: "bg-red text-red-fg",
-        }.get(self.status, "bg-secondary text-secondary-fg")
+        }
+        return colours.get(self.status, "bg-secondary text-secondary-fg")
 
 
 @dataclass(frozen=True)
@@ -273,10 +274,11 @@ class Evaluation:
 
     @property
     def css(self) -> str:
-        return {
+        colours: dict[str, str] = {
             DeliverableState.DONE: "bg-green text-green-fg",
             DeliverableState.IN_PROGRESS: "bg-yellow text-yellow-fg",
-        }.get(self.state, "bg-red text-red-fg")
+        }
+        return colours.get(self.state, "bg-red text-red-fg")
 
     @property
     def label(self) -> str:
@@ -284,7 +286,7 @@ class Evaluation:
 
 
 def _product(project: ApqpProject) -> str:
-    if project.product_id:
+    if project.product is not None:
         return project.product.code
     return str(project.family)
 
@@ -299,7 +301,8 @@ def covers_product(project: ApqpProject, module_model: Any) -> bool:
 def _same_product(project: ApqpProject, module_model: Any) -> bool:
     """``module_model`` is the project's product or of its product family (a programme of a
     sibling model qualifies the family's shared design by similarity)."""
-    family_id = project.family_id or (project.product.family_id if project.product_id else None)
+    product = project.product
+    family_id = project.family_id or (product.family_id if product is not None else None)
     return module_model.pk == project.product_id or module_model.family_id == family_id
 
 
@@ -425,22 +428,23 @@ class ApqpDeliverable(models.Model):
             if name not in wanted and getattr(self, f"{name}_id"):
                 errors[name] = _("A %(kind)s deliverable does not link a %(field)s.") % {
                     "kind": self.get_kind_display(),
-                    "field": self._meta.get_field(name).verbose_name,
+                    "field": self._field_label(name),
                 }
         site_id = self.gate.project.site_id if self.gate_id else None
-        if self.fmea_id and "fmea" in wanted:
-            if self.fmea.kind != self.kind:
+        fmea = self.fmea if "fmea" in wanted else None
+        if fmea is not None:
+            if fmea.kind != self.kind:
                 errors["fmea"] = _("%(fmea)s is not a %(kind)s.") % {
-                    "fmea": self.fmea.number,
+                    "fmea": fmea.number,
                     "kind": self.get_kind_display(),
                 }
-            elif self.fmea.site_id not in (None, site_id):
+            elif fmea.site_id not in (None, site_id):
                 errors["fmea"] = _("The FMEA belongs to another site.")
         for name in ("control_plan", "msa_study"):
             linked = getattr(self, name) if getattr(self, f"{name}_id") else None
             if linked is not None and name in wanted and linked.site_id != site_id:
                 errors[name] = _("The %(field)s belongs to another site.") % {
-                    "field": self._meta.get_field(name).verbose_name
+                    "field": self._field_label(name)
                 }
         if self.kind == DeliverableKind.CAPABILITY:
             self._clean_chart(errors, site_id)
@@ -456,14 +460,14 @@ class ApqpDeliverable(models.Model):
     def _clean_chart(self, errors: dict[str, Any], site_id: int | None) -> None:
         """A linked chart is a variables chart of the project's site; it fixes the
         characteristic, and its live figures replace a typed one."""
-        if not self.spc_chart_id:
-            return
         chart = self.spc_chart
+        if chart is None:
+            return
         if chart.site_id != site_id:
             errors["spc_chart"] = _("The SPC chart %(chart)s belongs to another site.") % {
                 "chart": chart.name
             }
-        elif self.characteristic_id and self.characteristic_id != chart.characteristic_id:
+        elif self.characteristic_id != chart.characteristic_id and self.characteristic is not None:
             errors["spc_chart"] = _("The SPC chart %(chart)s charts %(charted)s, not %(code)s.") % {
                 "chart": chart.name,
                 "charted": chart.characteristic.code,
@@ -481,8 +485,8 @@ class ApqpDeliverable(models.Model):
         """The programme and certificate must be of the project's site (or group-wide) and
         qualify the project's module model (or a model of its product family)."""
         project = self.gate.project
-        if self.programme_id:
-            programme = self.programme
+        programme = self.programme
+        if programme is not None:
             model = programme.module_model
             if programme.site_id not in (None, site_id):
                 errors["programme"] = _("%(number)s belongs to another site.") % {
@@ -493,8 +497,8 @@ class ApqpDeliverable(models.Model):
                     "%(number)s qualifies %(model)s, which is not %(product)s or of its "
                     "product family."
                 ) % {"number": programme.number, "model": model.code, "product": _product(project)}
-        if self.certificate_id:
-            cert = self.certificate
+        cert = self.certificate
+        if cert is not None:
             if cert.site_id not in (None, site_id):
                 errors["certificate"] = _("%(number)s belongs to another site.") % {
                     "number": cert.number
@@ -504,6 +508,9 @@ class ApqpDeliverable(models.Model):
                     "number": cert.number,
                     "product": _product(project),
                 }
+
+    def _field_label(self, name: str) -> Any:
+        return cast("models.Field[Any, Any]", self._meta.get_field(name)).verbose_name
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self.gate.status == GateStatus.PASSED:

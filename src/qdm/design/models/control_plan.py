@@ -15,7 +15,7 @@ point at the study that qualifies their evaluation technique.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from qdm.design.choices import (
     ControlPlanPhase,
     ControlPlanStatus,
 )
-from qdm.quality.msa import METHODS, MsaInputError, gauge_rr
+from qdm.quality.msa import METHODS, Method, MsaInputError, gauge_rr
 
 C = ControlPlanStatus
 
@@ -155,9 +155,9 @@ class ControlPlan(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
-        if self.line_id and self.site_id and self.line.workshop.site_id != self.site_id:
+        if self.site_id and self.line is not None and self.line.workshop.site_id != self.site_id:
             errors["line"] = _("The line must belong to the plan's site.")
-        if self.fmea_id and self.fmea.kind != "pfmea":
+        if self.fmea is not None and self.fmea.kind != "pfmea":
             errors["fmea"] = _("A control plan is generated from a process FMEA (PFMEA).")
         if errors:
             raise ValidationError(errors)
@@ -245,7 +245,8 @@ class MsaStudy(models.Model):
                 {"data": _("Each measurement must be a row [part, operator, value].")}
             ) from None
         try:
-            res = gauge_rr(rows, method=self.method, tolerance=self.tolerance)
+            # ``method`` was checked against METHODS above
+            res = gauge_rr(rows, method=cast(Method, self.method), tolerance=self.tolerance)
         except MsaInputError as exc:
             raise ValidationError({"data": str(exc)}) from None
         for name, value in res.to_dict().items():

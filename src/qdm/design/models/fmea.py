@@ -11,7 +11,7 @@ and changed only through a new revision, which supersedes it when released.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -342,7 +342,7 @@ class FmeaItem(models.Model):
         return reverse("design:fmeaitem_detail", args=[self.pk])
 
     def _label(self, name: str) -> Any:
-        return self._meta.get_field(name).verbose_name
+        return cast("models.Field[Any, Any]", self._meta.get_field(name)).verbose_name
 
     def clean(self) -> None:
         """Ratings must be whole numbers 1–10 (the error names the field); re-ratings come
@@ -378,10 +378,14 @@ class FmeaItem(models.Model):
         kind = self.fmea.kind
         self.action_priority = action_priority(self.severity, self.occurrence, self.detection, kind)
         self.rpn = rpn(self.severity, self.occurrence, self.detection)
-        after = (self.severity_after, self.occurrence_after, self.detection_after)
-        if all(v is not None for v in after):
-            self.action_priority_after = action_priority(*after, kind)  # type: ignore[misc]
-            self.rpn_after = rpn(*after)  # type: ignore[misc]
+        severity, occurrence, detection = (
+            self.severity_after,
+            self.occurrence_after,
+            self.detection_after,
+        )
+        if severity is not None and occurrence is not None and detection is not None:
+            self.action_priority_after = action_priority(severity, occurrence, detection, kind)
+            self.rpn_after = rpn(severity, occurrence, detection)
         else:
             self.action_priority_after, self.rpn_after = "", None
 
@@ -501,6 +505,7 @@ class StructureNode(models.Model):
                 }
         else:
             parent = self.parent
+            assert parent is not None  # parent_id is set
             if parent.fmea_id != self.fmea_id:
                 errors["parent"] = _("The parent belongs to another FMEA.")
             elif self.pk and (parent.pk == self.pk or self in parent.ancestors()):

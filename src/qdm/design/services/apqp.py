@@ -97,7 +97,7 @@ def create_project(*, actor: Any, **fields: Any) -> ApqpProject:
         project = ApqpProject(created_by=actor, **fields)
         if project.site_id is None:
             raise ValidationError({"site": _("An APQP project belongs to a site.")})
-        if project.product_id and not project.family_id:
+        if not project.family_id and project.product is not None:
             project.family = project.product.family
         project.number = next_number(APQP_PREFIX, project.site.code)
         project.full_clean(exclude=EXCLUDE)
@@ -242,12 +242,12 @@ def _load_facts(items: list[ApqpDeliverable], user: Any) -> _Facts:
         "gate__project__product", "gate__project__family",
     )  # fmt: skip
     facts = _Facts()
-    fmeas = {i.fmea.number for i in of[D.DFMEA] + of[D.PFMEA] if i.fmea_id}
+    fmeas = {i.fmea.number for i in of[D.DFMEA] + of[D.PFMEA] if i.fmea is not None}
     if fmeas:
         facts.released_fmeas = _newest(
             Fmea.objects.filter(number__in=fmeas, status=FmeaStatus.RELEASED)
         )
-    plans = {i.control_plan.number for i in of[D.CONTROL_PLAN] if i.control_plan_id}
+    plans = {i.control_plan.number for i in of[D.CONTROL_PLAN] if i.control_plan is not None}
     if plans:
         facts.live_plans = _newest(
             ControlPlan.objects.filter(
@@ -326,16 +326,16 @@ def _msa_state(item: ApqpDeliverable) -> Evaluation:
     )
 
 
-def _chart_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
+def _chart_state(item: ApqpDeliverable, chart_id: int, facts: _Facts) -> Evaluation:
     """A capability study read live from its SPC chart (manufacturing's chart page figures):
     done when at least ``MIN_CAPABILITY_N`` values give min(Cpk, Ppk) ≥ the target. The state
     never depends on the viewer; when the viewer may not see the chart (another site's), the
     reason gives only that state, not the chart's name or figures."""
-    live = facts.charts.get(item.spc_chart_id)
+    live = facts.charts.get(chart_id)
     if live is None:
         return Evaluation(DeliverableState.MISSING, _("The linked SPC chart no longer exists."))
     evaluation = _chart_figures(item, live)
-    if facts.visible_charts is not None and item.spc_chart_id not in facts.visible_charts:
+    if facts.visible_charts is not None and chart_id not in facts.visible_charts:
         return Evaluation(evaluation.state, _(HIDDEN_CHART) % {"state": evaluation.label})
     return evaluation
 
@@ -370,15 +370,16 @@ def _chart_figures(item: ApqpDeliverable, live: dict[str, Any]) -> Evaluation:
 
 def _capability_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     if item.spc_chart_id is not None:
-        return _chart_state(item, facts)
-    if item.characteristic_id is None:
+        return _chart_state(item, item.spc_chart_id, facts)
+    char = item.characteristic
+    if char is None:
         return Evaluation(DeliverableState.MISSING, _("No SPC chart or characteristic linked."))
     if item.cpk is None:
         return Evaluation(
             DeliverableState.IN_PROGRESS,
-            _("No capability figure for %(code)s yet.") % {"code": item.characteristic.code},
+            _("No capability figure for %(code)s yet.") % {"code": char.code},
         )
-    figures = {"code": item.characteristic.code, "cpk": item.cpk, "target": item.cpk_target}
+    figures = {"code": char.code, "cpk": item.cpk, "target": item.cpk_target}
     if item.cpk >= item.cpk_target:
         return Evaluation(
             DeliverableState.DONE, _("%(code)s: Cpk %(cpk).2f ≥ %(target).2f (typed).") % figures
@@ -420,7 +421,8 @@ def _certificate_state(item: ApqpDeliverable, cert: Certificate) -> Evaluation:
         }[state]
         return Evaluation(DeliverableState.IN_PROGRESS, reason % figures)
     if not any(covers_product(project, m) for m in cert.module_models.all()):
-        figures["product"] = project.product.code if project.product_id else str(project.family)
+        product = project.product
+        figures["product"] = product.code if product is not None else str(project.family)
         return Evaluation(
             DeliverableState.IN_PROGRESS,
             _("Certificate %(cert)s does not cover %(product)s.") % figures,
@@ -436,9 +438,9 @@ def _qualification_state(item: ApqpDeliverable, facts: _Facts) -> Evaluation:
     when linked but neither; an external report (reference + attachment) when nothing is
     linked."""
     found = []
-    if item.programme_id:
+    if item.programme is not None:
         found.append(_programme_state(item.programme))
-    if item.certificate_id:
+    if item.certificate is not None:
         found.append(_certificate_state(item, item.certificate))
     if not found:
         external = _document_state(item, facts)

@@ -6,11 +6,11 @@ publication), publication to manufacturing (inspection plan and SPC charts throu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,6 +136,7 @@ def generate_from_pfmea(
         merged: dict[int, ControlPlanLine] = {}
         for item in items:
             char = item.characteristic
+            assert char is not None  # the chains are filtered to rows with a characteristic
             line = merged.get(char.pk)
             if line is None:
                 special = item.special_class or char.special_class or SpecialClass.NONE
@@ -198,6 +199,10 @@ def publish(plan: ControlPlan, *, actor: Any) -> Published:
             % {"plan": plan.number, "status": plan.get_status_display()}
         )
     lines = list(plan.lines.select_related("characteristic").order_by("sequence", "pk"))
+    site_line = plan.line
+    if site_line is None and any(line.chart_type for line in lines):
+        # the draft plan's line may have been cleared after its chart lines were added
+        raise ValidationError(_("Set the control plan's line first: a chart is per line."))
     with transaction.atomic():
         try:
             inspection_plan = mfg.publish_inspection_plan(
@@ -223,14 +228,14 @@ def publish(plan: ControlPlan, *, actor: Any) -> Published:
             charts = [
                 mfg.ensure_line_chart(
                     actor=actor,
-                    name=f"{line.characteristic.code} · {plan.line.code}",
+                    name=f"{line.characteristic.code} · {site_line.code}",
                     characteristic=line.characteristic,
-                    line=plan.line,
+                    line=site_line,
                     chart_type=line.chart_type,
                     subgroup_size=line.sample_size,
                 )
                 for line in lines
-                if line.chart_type
+                if line.chart_type and site_line is not None
             ]
         except (mfg.InspectionError, ValidationError) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
@@ -397,7 +402,7 @@ def revision_changes_of(plans: list[ControlPlan]) -> dict[int, list[LineChange]]
         lines.setdefault(line.plan_id, {})[line.characteristic_id] = line
 
     def label(name: str) -> str:
-        return str(ControlPlanLine._meta.get_field(name).verbose_name)
+        return str(cast("Field[Any, Any]", ControlPlanLine._meta.get_field(name)).verbose_name)
 
     out: dict[int, list[LineChange]] = {}
     for plan in plans:

@@ -164,7 +164,7 @@ def special_proposals(fmea: Fmea) -> list[SpecialProposal]:
     """Catalog characteristics whose special class the FMEA would raise (never lower: a CC
     stays CC even if this FMEA only marks it SC)."""
     best: dict[int, SpecialProposal] = {}
-    rank = {SpecialClass.NONE: 0, SpecialClass.SC: 1, SpecialClass.CC: 2}
+    rank: dict[str, int] = {SpecialClass.NONE: 0, SpecialClass.SC: 1, SpecialClass.CC: 2}
     items = fmea.items.filter(characteristic__isnull=False).select_related("characteristic")
     for item in items.order_by("position", "pk"):
         proposal = proposed_class(item)
