@@ -58,8 +58,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/qdm/core src/qdm/quality src/qdm/utilities src/qdm/carbon/services \
-	  src/qdm/supplier src/qdm/service src/qdm/manufacturing src/qdm/data src/qdm/design
+	$(BIN)/mypy src/qdm
 
 layers: install
 	$(BIN)/lint-imports

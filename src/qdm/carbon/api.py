@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from rest_framework import serializers
 
 from qdm.carbon import filtersets as fs
@@ -29,7 +30,8 @@ class CleanedSerializer(StrictModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        instance = self.Meta.model(**{**self._current(), **attrs})
+        model: type[models.Model] = self.Meta.model
+        instance = model(**{**self._current(), **attrs})
         try:
             instance.clean()
         except ValidationError as exc:
@@ -39,9 +41,10 @@ class CleanedSerializer(StrictModelSerializer):
     def _current(self) -> dict[str, Any]:
         if self.instance is None:
             return {}
+        model: type[models.Model] = self.Meta.model
         return {
             f.name: getattr(self.instance, f.name)
-            for f in self.Meta.model._meta.concrete_fields
+            for f in model._meta.concrete_fields
             if f.name in self.Meta.fields and f.name != "id"
         }
 

@@ -135,7 +135,7 @@ def activity(ctx: Any, today: dt.date) -> int:
             season = 1 + 0.06 * math.sin(2 * math.pi * (month.month - 1) / 12)
             mwh = kwh_year / 12 / 1000 * season
             onsite = mwh * ONSITE_SHARE.get(site.country, 0.03)
-            rows = [
+            rows: list[tuple[str, str, float, str, str]] = [
                 ("grid", "electricity", round(mwh - onsite), "MWh", ""),
                 ("onsite_renewable", "electricity", round(onsite), "MWh", ""),
                 ("fuel", "natural gas", round(gw * 9_000 * season), "Nm3", ""),

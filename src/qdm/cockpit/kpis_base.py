@@ -35,7 +35,7 @@ def _no_figures(sites: Sequence[Site], date_from: date, date_to: date) -> Figure
 class KpiDefinition:
     code: str
     name: str | Promise
-    unit: str
+    unit: str | Promise
     direction: str  # HIGHER or LOWER is better
     aggregation: str  # RATIO, SUM, LAST or SPAN
     compute: Compute = _no_figures

@@ -74,7 +74,7 @@ class AlertRule(models.Model):
         ordering = ["kind", "site__code", "pk"]
 
     def __str__(self) -> str:
-        where = self.site.code if self.site_id else _("all sites")
+        where = self.site.code if self.site is not None else _("all sites")
         return f"{self.get_kind_display()} ({where})"
 
     def get_absolute_url(self) -> str:

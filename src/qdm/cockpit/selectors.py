@@ -81,8 +81,8 @@ def site_filters(user: Any) -> dict[str, list[tuple[str, str]]]:
         "technologies": sorted(
             {
                 (t, labels.get(t, t))
-                for t in site_technologies([s.pk for s in sites]).values()
-                for t in t
+                for techs in site_technologies([s.pk for s in sites]).values()
+                for t in techs
             }
         ),
     }
@@ -233,7 +233,7 @@ def group_tiles_by_month(user: Any, months: list[date]) -> dict[date, list[dict[
         for kpi in REGISTRY.values():
             num, den = sums.get((month, kpi.code), [None, None])
             if kpi.aggregation == SPAN:
-                num, den = (num / den if den else None), den
+                num, den = (num / den if num is not None and den else None), den
             tiles.append(
                 {
                     "code": kpi.code,

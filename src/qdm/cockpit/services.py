@@ -12,6 +12,7 @@ everything.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,7 +45,7 @@ class ComputeResult:
 
 
 #: the roll-up periods: granularity → (first day of the period of a day, its last day)
-PERIODS = {
+PERIODS: dict[str, tuple[Callable[[date], date], Callable[[date], date]]] = {
     Granularity.WEEK: (week_start, week_end),
     Granularity.MONTH: (month_start, month_end),
 }

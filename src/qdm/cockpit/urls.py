@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from qdm.cockpit import views, views_copq, views_home, views_risk
 from qdm.cockpit.alerts_ui import ALERT_UIS
@@ -9,7 +9,7 @@ from qdm.core.views.pages import PlatformIndexView
 
 app_name = "cockpit"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_home.HomeView.as_view(), name="home"),
     path("cockpit/home/", views_home.HomeView.as_view(), name="my_home"),
     path("cockpit/home/layout/", views_home.LayoutView.as_view(), name="home_layout"),

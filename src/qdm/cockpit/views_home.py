@@ -145,7 +145,7 @@ class LayoutView(LoginRequiredMixin, View):
 
     def _context(self, user: Any, chosen: list[str], error: str = "") -> dict[str, Any]:
         position = {code: i for i, code in enumerate(chosen, 1)}
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"widget": w, "on": w.code in position, "position": position.get(w.code, "")}
             for w in widgets.available(user)
         ]

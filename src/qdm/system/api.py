@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -52,9 +52,14 @@ from qdm.system.services.documents import (
 )
 from qdm.system.services.nonconformity import raise_nonconformity, update_nonconformity
 
+if TYPE_CHECKING:
+    from qdm.data.models import Unit
+
 
 class NonconformitySerializer(StrictModelSerializer):
-    units = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    units: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     unit_codes = serializers.ListField(
         child=serializers.CharField(), write_only=True, required=False
     )

@@ -37,7 +37,11 @@ class CapaKind(models.TextChoices):
 
 
 #: number prefix per kind: CAPA-JX1-2026-00001, SCAR-…, 8D-…
-CAPA_PREFIXES = {CapaKind.CAPA: "CAPA", CapaKind.SCAR: "SCAR", CapaKind.CUSTOMER_8D: "8D"}
+CAPA_PREFIXES: dict[str, str] = {
+    CapaKind.CAPA: "CAPA",
+    CapaKind.SCAR: "SCAR",
+    CapaKind.CUSTOMER_8D: "8D",
+}
 
 
 class CapaStatus(models.TextChoices):

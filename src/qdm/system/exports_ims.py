@@ -69,7 +69,7 @@ def audit_workbook(report: AuditReport) -> bytes:
     audit = report.audit
     workbook = Workbook()
     team = ", ".join(u.get_full_name() or u.username for u in audit.team())
-    summary = [
+    summary: list[list[Any]] = [
         [_("Number"), audit.number],
         [_("Title"), audit.title],
         [_("Site"), str(audit.site)],
@@ -114,12 +114,12 @@ def audit_workbook(report: AuditReport) -> bytes:
             [
                 f.reference,
                 f.get_kind_display(),
-                f.process.code if f.process_id else "",
-                f.clause.number if f.clause_id else "",
+                f.process.code if f.process is not None else "",
+                f.clause.number if f.clause is not None else "",
                 f.statement,
                 f.evidence,
-                f.nonconformity.number if f.nonconformity_id else "",
-                f.capa.number if f.capa_id else "",
+                f.nonconformity.number if f.nonconformity is not None else "",
+                f.capa.number if f.capa is not None else "",
             ]
             for f in report.findings
         ],

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from qdm.core.models import Site
+from qdm.system.choices import Severity
 from qdm.system.models import (
     CapaAction,
     ControlledDocument,
@@ -107,7 +108,7 @@ class NonconformityReportForm(forms.Form):
         label=_("Lot or serial numbers (if known)"),
     )
     severity = forms.ChoiceField(
-        choices=Nonconformity._meta.get_field("severity").choices,
+        choices=Severity.choices,
         initial="minor",
         label=_("How bad is it?"),
     )
@@ -275,7 +276,8 @@ class DocumentRevisionForm(forms.ModelForm):
         widgets = {"change_summary": TEXTAREA, "content": forms.Textarea(attrs={"rows": 10})}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk:
             status = DocumentRevision.objects.values_list("status", flat=True).get(
                 pk=self.instance.pk
@@ -305,7 +307,8 @@ class RevisionFileForm(forms.ModelForm):
         fields = REVISION_FILE_FIELDS
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.instance.pk and not cleaned.get("upload"):
             self.add_error("upload", _("Choose the file of this language version."))
         return cleaned

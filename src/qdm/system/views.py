@@ -4,8 +4,9 @@ acknowledgement."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,9 +49,10 @@ class NonconformityReportView(LoginRequiredMixin, View):
         if not self.request.user.has_perm("system.add_nonconformity"):
             raise PermissionDenied
         form = NonconformityReportForm(data=data, files=files)
-        form.fields["site"].queryset = sites_where(self.request.user, "add")
-        if form.fields["site"].queryset.count() == 1:
-            form.fields["site"].initial = form.fields["site"].queryset.first()
+        sites = cast(forms.ModelChoiceField, form.fields["site"])
+        sites.queryset = sites_where(self.request.user, "add")
+        if sites.queryset.count() == 1:
+            sites.initial = sites.queryset.first()
         return style_form(form)
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,7 @@ from qdm.core.querysets import Scope, ScopedManager
 from qdm.quality import pcf
 
 #: the unit dimension each kind must be reported in
-KIND_DIMENSION = {
+KIND_DIMENSION: dict[str, str] = {
     ActivityKind.GRID: "energy",
     ActivityKind.ONSITE_RENEWABLE: "energy",
     ActivityKind.CERTIFICATES: "energy",

@@ -83,7 +83,9 @@ def _lead_only(obj: Audit, actor: Any) -> Any:
     if actor is not None and getattr(actor, "is_superuser", False):
         return None
     if obj.lead_auditor_id and getattr(actor, "pk", None) != obj.lead_auditor_id:
-        name = obj.lead_auditor.get_full_name() or obj.lead_auditor.username
+        lead = obj.lead_auditor
+        assert lead is not None  # lead_auditor_id is set
+        name = lead.get_full_name() or lead.username
         return _("Only the lead auditor (%(name)s) may do this.") % {"name": name}
     return None
 
@@ -263,8 +265,9 @@ class Audit(models.Model):
     def team(self) -> list[Any]:
         """The lead auditor and the auditors."""
         people = list(self.auditors.all())
-        if self.lead_auditor_id and self.lead_auditor not in people:
-            people.insert(0, self.lead_auditor)
+        lead = self.lead_auditor
+        if lead is not None and lead not in people:
+            people.insert(0, lead)
         return people
 
     @property

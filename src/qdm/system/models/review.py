@@ -63,7 +63,7 @@ class QualityObjective(models.Model):
         ordering = ["-period_start", "metric"]
 
     def __str__(self) -> str:
-        where = self.site.code if self.site_id else _("Group")
+        where = self.site.code if self.site is not None else _("Group")
         return f"{self.metric} ({where}, {self.period_start:%Y-%m})"
 
     def get_absolute_url(self) -> str:

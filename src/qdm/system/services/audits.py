@@ -71,7 +71,7 @@ def save_audit(audit: Audit | None, /, *, actor: Any, **fields: Any) -> Audit:
     when the dates are reversed, and once the audit is reported."""
     with transaction.atomic():
         creating = audit is None or audit.pk is None
-        if not creating:
+        if audit is not None and not creating:
             _ensure_open(audit)
         obj = audit if audit is not None else Audit(created_by=actor)
         processes = fields.pop("processes", None)

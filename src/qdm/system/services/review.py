@@ -82,7 +82,7 @@ def save_review(
     """Plan (``review`` None, numbered ``MR-<site|GRP>-<year>-<seq>``) or change a review."""
     with transaction.atomic():
         creating = review is None or review.pk is None
-        if not creating:
+        if review is not None and not creating:
             _ensure_not_closed(review)
         attendees = fields.pop("attendees", None)
         obj = review if review is not None else ManagementReview()
@@ -94,7 +94,7 @@ def save_review(
             raise ValidationError({"period_end": _("The period cannot end before it starts.")})
         obj.full_clean(exclude=["number", "attendees"])
         if creating:
-            obj.number = next_number("MR", obj.site.code if obj.site_id else "GRP")
+            obj.number = next_number("MR", obj.site.code if obj.site is not None else "GRP")
         obj.save()
         if attendees is not None:
             obj.attendees.set(attendees)
@@ -117,7 +117,7 @@ def _bounds(review: ManagementReview) -> tuple[datetime.datetime, datetime.datet
 
     tz = (
         zoneinfo.ZoneInfo(review.site.timezone)
-        if review.site_id
+        if review.site is not None
         else timezone.get_current_timezone()
     )
     start = datetime.datetime.combine(review.period_start, datetime.time.min, tzinfo=tz)
@@ -215,7 +215,7 @@ def compile_inputs(
 
     return {
         "period": [review.period_start.isoformat(), review.period_end.isoformat()],
-        "site": review.site.code if review.site_id else None,
+        "site": review.site.code if review.site is not None else None,
         "compiled_at": now.isoformat(),
         "audits": {
             "count": len(audit_rows),
