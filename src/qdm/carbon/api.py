@@ -21,7 +21,7 @@ from qdm.carbon.models import (
     ProductFootprint,
     SupplierFactor,
 )
-from qdm.core.api.resources import viewset
+from qdm.core.api.factories import viewset_for
 from qdm.core.api.serializers import StrictModelSerializer
 
 
@@ -119,23 +119,25 @@ class CarbonTargetSerializer(CleanedSerializer):
 ROUTES = [
     (
         "carbon/libraries",
-        viewset(FactorLibrary, FactorLibrarySerializer, fs.FactorLibraryFilterSet, ("code",)),
+        viewset_for(
+            FactorLibrary, FactorLibrarySerializer, fs.FactorLibraryFilterSet, ordering=("code",)
+        ),
     ),
     (
         "carbon/factors",
-        viewset(EmissionFactor, EmissionFactorSerializer, fs.EmissionFactorFilterSet),
+        viewset_for(EmissionFactor, EmissionFactorSerializer, fs.EmissionFactorFilterSet),
     ),
     (
         "carbon/supplier-factors",
-        viewset(SupplierFactor, SupplierFactorSerializer, fs.SupplierFactorFilterSet),
+        viewset_for(SupplierFactor, SupplierFactorSerializer, fs.SupplierFactorFilterSet),
     ),
     (
         "carbon/activity-records",
-        viewset(ActivityRecord, ActivityRecordSerializer, fs.ActivityRecordFilterSet),
+        viewset_for(ActivityRecord, ActivityRecordSerializer, fs.ActivityRecordFilterSet),
     ),
     (
         "carbon/product-footprints",
-        viewset(
+        viewset_for(
             ProductFootprint,
             ProductFootprintSerializer,
             fs.ProductFootprintFilterSet,
@@ -144,23 +146,23 @@ ROUTES = [
     ),
     (
         "carbon/declarations",
-        viewset(
+        viewset_for(
             CarbonDeclaration,
             CarbonDeclarationSerializer,
             fs.CarbonDeclarationFilterSet,
-            ("-computed_at",),
+            ordering=("-computed_at",),
             read_only=True,
         ),
     ),
     (
         "carbon/ecs-tables",
-        viewset(
+        viewset_for(
             EcsTableVersion,
             EcsTableVersionSerializer,
             fs.EcsTableVersionFilterSet,
-            ("version",),
+            ordering=("version",),
             read_only=True,
         ),
     ),
-    ("carbon/targets", viewset(CarbonTarget, CarbonTargetSerializer, fs.CarbonTargetFilterSet)),
+    ("carbon/targets", viewset_for(CarbonTarget, CarbonTargetSerializer, fs.CarbonTargetFilterSet)),
 ]

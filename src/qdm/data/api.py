@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from rest_framework import serializers
 
-from qdm.core.api.resources import simple, viewset
+from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.serializers import StrictModelSerializer
 from qdm.data import filtersets as f
 from qdm.data.forms import (
@@ -92,80 +92,84 @@ class SpecificationSerializer(StrictModelSerializer):
 
 
 def read_only(model: type, fields: list[str], filterset: Any, ordering: tuple[str, ...]) -> Any:
-    return viewset(model, simple(model, fields), filterset, ordering, read_only=True)
+    return viewset_for(
+        model, serializer_for(model, fields), filterset, ordering=ordering, read_only=True
+    )
 
 
 ROUTES = [
     (
         "data/product-families",
-        viewset(
+        viewset_for(
             ProductFamily,
-            simple(ProductFamily, PRODUCT_FAMILY_FIELDS),
+            serializer_for(ProductFamily, PRODUCT_FAMILY_FIELDS),
             f.ProductFamilyFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/module-models",
-        viewset(
+        viewset_for(
             ModuleModel,
-            simple(ModuleModel, [*NAMES, *MODULE_MODEL_DATASHEET, "diode_parameters", "source"]),
+            serializer_for(
+                ModuleModel, [*NAMES, *MODULE_MODEL_DATASHEET, "diode_parameters", "source"]
+            ),
             f.ModuleModelFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/cell-products",
-        viewset(
+        viewset_for(
             CellProduct,
-            simple(CellProduct, CELL_PRODUCT_FIELDS),
+            serializer_for(CellProduct, CELL_PRODUCT_FIELDS),
             f.CellProductFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/wafer-products",
-        viewset(
+        viewset_for(
             WaferProduct,
-            simple(WaferProduct, WAFER_PRODUCT_FIELDS),
+            serializer_for(WaferProduct, WAFER_PRODUCT_FIELDS),
             f.WaferProductFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/material-categories",
-        viewset(
+        viewset_for(
             MaterialCategory,
-            simple(MaterialCategory, NAMES),
+            serializer_for(MaterialCategory, NAMES),
             f.MaterialCategoryFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/materials",
-        viewset(
+        viewset_for(
             Material,
-            simple(Material, MATERIAL_FIELDS),
+            serializer_for(Material, MATERIAL_FIELDS),
             f.MaterialFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/characteristics",
-        viewset(
+        viewset_for(
             Characteristic,
-            simple(Characteristic, CHARACTERISTIC_FIELDS),
+            serializer_for(Characteristic, CHARACTERISTIC_FIELDS),
             f.CharacteristicFilterSet,
-            ("code",),
+            ordering=("code",),
         ),
     ),
     (
         "data/specifications",
-        viewset(
+        viewset_for(
             Specification,
             SpecificationSerializer,
             f.SpecificationFilterSet,
-            ("characteristic", "-version"),
+            ordering=("characteristic", "-version"),
         ),
     ),
     (

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from qdm.core import filtersets
 from qdm.core.api.errors import ApiError
+from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.serializers import StrictModelSerializer
-from qdm.core.api.views import ScopedModelViewSet
 from qdm.core.choices import ProcessStage
 from qdm.core.models import (
     Customer,
@@ -73,18 +73,15 @@ class SiteSerializer(StrictModelSerializer):
         return attrs
 
 
-def simple(model: type, fields: list[str]) -> type[StrictModelSerializer]:
-    meta = type("Meta", (), {"model": model, "fields": ["id", *fields]})
-    return type(f"{model.__name__}Serializer", (StrictModelSerializer,), {"Meta": meta})
-
-
-WorkshopSerializer = simple(Workshop, ["code", "name", "name_en", "site", "stage"])
-LineSerializer = simple(Line, ["code", "name", "name_en", "workshop", "capacity_per_day", "active"])
-StationSerializer = simple(Station, ["code", "name", "name_en", "line", "equipment_id"])
-SupplierSerializer = simple(Supplier, ["code", "name", "name_en", "country", "active"])
-CustomerSerializer = simple(Customer, ["code", "name", "name_en", "country", "active"])
-GrantSerializer = simple(Grant, ["user", "role", "site", "supplier", "customer", "created"])
-ChannelSerializer = simple(
+WorkshopSerializer = serializer_for(Workshop, ["code", "name", "name_en", "site", "stage"])
+LineSerializer = serializer_for(
+    Line, ["code", "name", "name_en", "workshop", "capacity_per_day", "active"]
+)
+StationSerializer = serializer_for(Station, ["code", "name", "name_en", "line", "equipment_id"])
+SupplierSerializer = serializer_for(Supplier, ["code", "name", "name_en", "country", "active"])
+CustomerSerializer = serializer_for(Customer, ["code", "name", "name_en", "country", "active"])
+GrantSerializer = serializer_for(Grant, ["user", "role", "site", "supplier", "customer", "created"])
+ChannelSerializer = serializer_for(
     NotificationChannel, ["name", "kind", "site", "webhook_url", "email_to", "active"]
 )
 
@@ -138,25 +135,6 @@ class NotificationSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
-def viewset(
-    model: type,
-    serializer: type,
-    filterset: Any,
-    ordering: tuple[str, ...] = ("pk",),
-    read_only: bool = False,
-) -> type[ScopedModelViewSet]:
-    attrs: dict[str, Any] = {
-        "scoped_model": model,
-        "serializer_class": serializer,
-        "filterset_class": filterset,
-        "ordering": ordering,
-        "queryset": model._default_manager.all(),  # type: ignore[attr-defined]
-    }
-    if read_only:
-        attrs["http_method_names"] = ["get", "head", "options"]
-    return type(f"{model.__name__}ViewSet", (ScopedModelViewSet,), attrs)
-
-
 class TransitionSerializer(serializers.Serializer):
     """Body of ``POST …/{id}/transition/``."""
 
@@ -200,40 +178,49 @@ class WorkflowViewSetMixin:
 
 
 ROUTES = [
-    ("core/sites", viewset(Site, SiteSerializer, filtersets.SiteFilterSet, ("code",))),
+    ("core/sites", viewset_for(Site, SiteSerializer, filtersets.SiteFilterSet, ordering=("code",))),
     (
         "core/workshops",
-        viewset(Workshop, WorkshopSerializer, filtersets.WorkshopFilterSet, ("code",)),
+        viewset_for(Workshop, WorkshopSerializer, filtersets.WorkshopFilterSet, ordering=("code",)),
     ),
-    ("core/lines", viewset(Line, LineSerializer, filtersets.LineFilterSet, ("code",))),
-    ("core/stations", viewset(Station, StationSerializer, filtersets.StationFilterSet, ("code",))),
+    ("core/lines", viewset_for(Line, LineSerializer, filtersets.LineFilterSet, ordering=("code",))),
+    (
+        "core/stations",
+        viewset_for(Station, StationSerializer, filtersets.StationFilterSet, ordering=("code",)),
+    ),
     (
         "core/suppliers",
-        viewset(Supplier, SupplierSerializer, filtersets.SupplierFilterSet, ("code",)),
+        viewset_for(Supplier, SupplierSerializer, filtersets.SupplierFilterSet, ordering=("code",)),
     ),
     (
         "core/customers",
-        viewset(Customer, CustomerSerializer, filtersets.CustomerFilterSet, ("code",)),
+        viewset_for(Customer, CustomerSerializer, filtersets.CustomerFilterSet, ordering=("code",)),
     ),
-    ("core/grants", viewset(Grant, GrantSerializer, filtersets.GrantFilterSet)),
+    ("core/grants", viewset_for(Grant, GrantSerializer, filtersets.GrantFilterSet)),
     (
         "core/notification-channels",
-        viewset(NotificationChannel, ChannelSerializer, filtersets.NotificationChannelFilterSet),
+        viewset_for(
+            NotificationChannel, ChannelSerializer, filtersets.NotificationChannelFilterSet
+        ),
     ),
     (
         "core/notification-deliveries",
-        viewset(
+        viewset_for(
             NotificationDelivery,
             DeliverySerializer,
             filtersets.NotificationDeliveryFilterSet,
-            ("-created",),
+            ordering=("-created",),
             read_only=True,
         ),
     ),
     (
         "core/events",
-        viewset(
-            DomainEvent, EventSerializer, filtersets.DomainEventFilterSet, ("-seq",), read_only=True
+        viewset_for(
+            DomainEvent,
+            EventSerializer,
+            filtersets.DomainEventFilterSet,
+            ordering=("-seq",),
+            read_only=True,
         ),
     ),
 ]
