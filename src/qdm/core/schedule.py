@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from qdm.core.modules import optional_module
 from qdm.core.navigation import PLATFORM_APPS
 
 
@@ -54,12 +54,7 @@ def daily_jobs() -> list[DailyJob]:
     """Every enabled job at its configured time, in the order they run in a day."""
     jobs: dict[str, DailyJob] = {}
     for app in ("core", *PLATFORM_APPS):
-        try:
-            module = import_module(f"qdm.{app}.schedule")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"qdm.{app}.schedule":
-                raise
-            continue
+        module = optional_module(f"qdm.{app}.schedule")
         for job in getattr(module, "DAILY_JOBS", ()):
             if job.name in jobs:
                 raise ImproperlyConfigured(f"two daily jobs are named {job.name!r}")

@@ -3,7 +3,6 @@ genealogy (read), plus ingestion and traceability endpoints from their sub-packa
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +10,7 @@ from rest_framework import serializers
 
 from qdm.core.api.factories import serializer_for, viewset_for
 from qdm.core.api.serializers import StrictModelSerializer
+from qdm.core.modules import optional_module
 from qdm.data import filtersets as f
 from qdm.data.forms import (
     CELL_PRODUCT_FIELDS,
@@ -303,8 +303,4 @@ ROUTES = [
 
 API_URLS: list[Any] = []
 for _name in ("qdm.data.ingest.api", "qdm.data.trace.api"):
-    try:
-        API_URLS += import_module(_name).API_URLS
-    except ModuleNotFoundError as _exc:
-        if not _exc.name or not _name.startswith(_exc.name):
-            raise
+    API_URLS += getattr(optional_module(_name), "API_URLS", [])

@@ -1,7 +1,6 @@
-from importlib import import_module
-
 from django.urls import path
 
+from qdm.core.modules import optional_module
 from qdm.core.views.pages import PlatformIndexView
 
 app_name = "data"
@@ -11,11 +10,8 @@ urlpatterns = [
 ]
 # sub-packages of the platform (ingestion, trace) bring their own pages
 for name in ("qdm.data.ui", "qdm.data.views", "qdm.data.ingest.urls", "qdm.data.trace.urls"):
-    try:
-        module = import_module(name)
-    except ModuleNotFoundError as exc:
-        if not exc.name or not name.startswith(exc.name):
-            raise
+    module = optional_module(name)
+    if module is None:
         continue
     if hasattr(module, "MODEL_UIS"):
         for model_ui in module.MODEL_UIS:

@@ -1,6 +1,5 @@
 """``/api/v1/``: one router for every platform's resources."""
 
-from importlib import import_module
 from typing import Any
 
 from django.urls import include, path
@@ -8,16 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from qdm.core.modules import optional_module
 from qdm.core.navigation import PLATFORM_APPS
 
 router = DefaultRouter()
 extra_paths: list[Any] = []
 for module_name in ("qdm.core.api.resources", *(f"qdm.{app}.api" for app in PLATFORM_APPS)):
-    try:
-        module = import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
+    module = optional_module(module_name)
+    if module is None:
         continue
     # ROUTES: (prefix, viewset) for the router; API_URLS: plain path() entries (actions
     # that are not resources, e.g. ingestion and trace)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from auditlog.context import set_actor
 from django.core.management.base import BaseCommand, CommandError
 
 from qdm.core.demo import DEMO_PASSWORD, USERS, build_kernel
+from qdm.core.modules import optional_module
 from qdm.core.navigation import PLATFORM_APPS
 from qdm.core.roles import role_label
 from qdm.core.services.maintenance import refresh_planner_statistics
@@ -41,13 +41,9 @@ class Command(BaseCommand):
         with set_actor(ctx.users["admin"]):
             for app in DEMO_ORDER:
                 assert app in PLATFORM_APPS
-                try:
-                    module = import_module(f"qdm.{app}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"qdm.{app}.demo":
-                        raise
-                    continue
-                module.build(ctx)
+                module = optional_module(f"qdm.{app}.demo")
+                if module is not None:
+                    module.build(ctx)
         refresh_planner_statistics()
         for line in ctx.log:
             self.stdout.write(line)
