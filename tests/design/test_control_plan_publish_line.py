@@ -1,5 +1,5 @@
-"""Publishing a control plan whose chart lines lost the plan's line: a clear refusal, not a
-crash, and nothing is published."""
+"""A control plan with chart lines keeps its line: clearing it is refused, and publishing a
+plan whose line was lost anyway (older data) is a clear refusal, not a crash."""
 
 from __future__ import annotations
 
@@ -17,8 +17,15 @@ pytestmark = pytest.mark.django_db
 def test_publish_refuses_chart_lines_without_the_plans_line(world: World) -> None:
     plan = make_control_plan(world)
     make_cp_line(plan, make_characteristic("LAM-GEL"), chart_type="imr")
-    # the draft plan's line is cleared after the chart line was added (the plan form allows it)
-    update_control_plan(plan, actor=world.user("cqo"), line=None)
+    line = plan.line
+    with pytest.raises(ValidationError) as exc:
+        update_control_plan(plan, actor=world.user("cqo"), line=None)
+    assert "line" in exc.value.message_dict
+    plan.refresh_from_db()
+    assert plan.line == line
+    # data from before the rule: the line cleared behind the service's back
+    type(plan).objects.filter(pk=plan.pk).update(line=None)
+    plan.refresh_from_db()
     release_plan(world, plan)
     with pytest.raises(ValidationError, match="line first"):
         publish(plan, actor=world.user("cqo"))

@@ -159,6 +159,10 @@ class ControlPlan(models.Model):
             errors["line"] = _("The line must belong to the plan's site.")
         if self.fmea is not None and self.fmea.kind != "pfmea":
             errors["fmea"] = _("A control plan is generated from a process FMEA (PFMEA).")
+        if self.pk and self.line_id is None and self.lines.exclude(chart_type="").exists():
+            errors["line"] = _(
+                "The plan has chart lines: an SPC chart is per line, so the line stays set."
+            )
         if errors:
             raise ValidationError(errors)
 
