@@ -303,7 +303,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ProcessStageEnum": "qdm.core.choices.ProcessStage"},
+    # choice sets shared by several fields or apps get one stable name each
+    "ENUM_NAME_OVERRIDES": {
+        "ProcessStageEnum": "qdm.core.choices.ProcessStage",
+        "ActionPriorityEnum": "qdm.design.choices.ActionPriority",
+        "AlertKindEnum": "qdm.cockpit.models_alerts.AlertKind",
+        "ApprovalStatusEnum": "qdm.supplier.choices.ApprovalStatus",
+        "CapaKindEnum": "qdm.system.choices.CapaKind",
+        "ElGradeEnum": "qdm.data.choices.ElGrade",
+        "FootprintMethodEnum": "qdm.carbon.choices.FootprintMethod",
+        "GateDecisionEnum": "qdm.design.models.apqp.GateDecision",
+        "SeverityEnum": "qdm.system.choices.Severity",
+        "SupplierGradeEnum": "qdm.supplier.choices.Grade",
+        "SwitchingSeverityEnum": "qdm.supplier.choices.SwitchingSeverity",
+        "SystemActionStatusEnum": "qdm.system.choices.ActionStatus",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -8,6 +8,7 @@ from typing import Any
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -119,6 +120,13 @@ class CockpitAlertViewSet(ScopedModelViewSet):
             "site", "source_type"
         )
 
+    @extend_schema(
+        request=inline_serializer(
+            "CockpitAlertAcknowledge",
+            {"note": serializers.CharField(required=False, allow_blank=True)},
+        ),
+        responses=CockpitAlertSerializer,
+    )
     @action(detail=True, methods=["post"], permission_action="view")
     def acknowledge(self, request: Any, pk: Any = None) -> Any:
         alert = self.get_object()

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from rest_framework import permissions
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -193,12 +194,42 @@ class LayoutView(LoginRequiredMixin, View):
         return render(request, self.template_name, self._context(user, chosen, error), status=400)
 
 
+API_ERROR = inline_serializer(
+    "CockpitApiError",
+    {
+        "detail": serializers.CharField(),
+        "fields": serializers.ListField(child=serializers.CharField(), required=False),
+    },
+)
+
+
+def _codes() -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), help_text="widget codes in order")
+
+
+HOME_LAYOUT = inline_serializer(
+    "HomeLayout",
+    {
+        "role": serializers.CharField(help_text="the role whose home page the user gets"),
+        "widgets": _codes(),
+        "defaults": serializers.ListField(child=serializers.CharField()),
+        "available": inline_serializer(
+            "HomeWidgetChoice",
+            {"code": serializers.CharField(), "title": serializers.CharField()},
+            many=True,
+        ),
+    },
+)
+HOME_LAYOUT_SAVE = inline_serializer("HomeLayoutSave", {"widgets": _codes()})
+
+
 class LayoutApi(APIView):
     """``GET`` the user's home widgets (and those available); ``PUT {"widgets": [codes]}``
     saves them in order; ``DELETE`` goes back to the role's defaults."""
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(summary="The user's home page widgets", responses={200: HOME_LAYOUT})
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(
@@ -212,6 +243,11 @@ class LayoutApi(APIView):
             }
         )
 
+    @extend_schema(
+        summary="Save the user's home page widgets in order",
+        request=HOME_LAYOUT_SAVE,
+        responses={200: HOME_LAYOUT_SAVE, 400: API_ERROR},
+    )
     def put(self, request: Request) -> Response:
         codes = request.data.get("widgets") if isinstance(request.data, dict) else None
         try:
@@ -220,6 +256,10 @@ class LayoutApi(APIView):
             return Response({"detail": str(exc), "fields": ["widgets"]}, status=400)
         return Response({"widgets": layout.widgets})
 
+    @extend_schema(
+        summary="Go back to the role's default widgets",
+        responses={204: OpenApiResponse(description="reset")},
+    )
     def delete(self, request: Request) -> Response:
         reset_layout(request.user)
         return Response(status=204)
@@ -230,6 +270,21 @@ class WidgetApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        summary="One home page widget's data",
+        responses={
+            200: OpenApiResponse(
+                response={
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "title": {"type": "string"}},
+                    "required": ["code", "title"],
+                    "additionalProperties": True,
+                },
+                description="the widget's code and title with its own data fields",
+            ),
+            404: API_ERROR,
+        },
+    )
     def get(self, request: Request, code: str) -> Response:
         widget = widgets.REGISTRY.get(code)
         if widget is None or not widget.visible_to(request.user):

@@ -10,12 +10,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
-from rest_framework import permissions
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qdm.cockpit.risks import KINDS, Risk, open_risks
+from qdm.cockpit.views_home import API_ERROR
 from qdm.core.navigation import is_external
 
 
@@ -75,11 +77,50 @@ def risk_payload(risk: Risk) -> dict[str, Any]:
     }
 
 
+RISKS = inline_serializer(
+    "RiskList",
+    {
+        "results": inline_serializer(
+            "Risk",
+            {
+                "kind": serializers.ChoiceField(choices=list(KINDS)),
+                "kind_label": serializers.CharField(),
+                "title": serializers.CharField(),
+                "site": serializers.CharField(),
+                "score": serializers.FloatField(help_text="0-100, highest first"),
+                "evidence": inline_serializer(
+                    "RiskEvidence",
+                    {"label": serializers.CharField(), "value": serializers.CharField()},
+                    many=True,
+                ),
+                "action": serializers.CharField(),
+                "action_url": serializers.CharField(),
+                "record_url": serializers.CharField(),
+            },
+            many=True,
+        )
+    },
+)
+
+
 class RiskApi(APIView):
     """``GET /api/v1/cockpit/risks/?kind=…``: the ranked open risks in the user's scope."""
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        summary="Open risks ranked by score (internal users only)",
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                many=True,
+                enum=list(KINDS),
+                description="only these kinds (repeatable; default: all)",
+            )
+        ],
+        responses={200: RISKS, 400: API_ERROR, 404: API_ERROR},
+    )
     def get(self, request: Request) -> Response:
         if is_external(request.user):
             return Response({"detail": _("No risk view for external users.")}, status=404)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,6 +69,7 @@ class ResultSerializer(StrictModelSerializer):
         validators: list[Any] = []  # the service names a duplicate stage
 
 
+@extend_schema_serializer(component_name="QualificationCertificate")
 class CertificateSerializer(StrictModelSerializer):
     class Meta:
         model = Certificate

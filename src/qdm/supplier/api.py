@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -50,8 +51,9 @@ ProfileSerializer = serializer_for(
 PlantSerializer = serializer_for(SupplierPlant, SUPPLIER_PLANT_FIELDS)
 ContactSerializer = serializer_for(SupplierContact, SUPPLIER_CONTACT_FIELDS)
 AslSerializer = serializer_for(ApprovedMaterial, APPROVED_MATERIAL_FIELDS)
-CertificateSerializer = serializer_for(
-    Certificate, [*CERTIFICATE_FIELDS, "uploaded_by"], ["uploaded_by"]
+# three apps have a ``Certificate``: the schema names each one apart
+CertificateSerializer = extend_schema_serializer(component_name="SupplierCertificate")(
+    serializer_for(Certificate, [*CERTIFICATE_FIELDS, "uploaded_by"], ["uploaded_by"])
 )
 SwitchingSerializer = serializer_for(
     SwitchingState,

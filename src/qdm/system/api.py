@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -239,6 +240,7 @@ class DocumentRevisionViewSet(WorkflowViewSetMixin, ScopedModelViewSet):
     create_service = partial(save_revision, None)
     update_service = save_revision
 
+    @extend_schema(request=None, responses={200: DocumentRevisionSerializer})
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def acknowledge(self, request: Request, pk: Any = None) -> Response:
         """Read and understood: the caller acknowledges this effective revision."""

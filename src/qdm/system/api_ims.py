@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -60,8 +61,10 @@ def record(model: type) -> Any:
 ManagementSystemSerializer = serializer_for(ManagementSystem, MANAGEMENT_SYSTEM_FIELDS)
 ClauseSerializer = serializer_for(Clause, CLAUSE_FIELDS)
 ProcessSerializer = serializer_for(Process, PROCESS_FIELDS)
-CertificateSerializer = serializer_for(
-    Certificate, [*CERTIFICATE_FIELDS, "reminded_days"], read_only=("reminded_days",)
+CertificateSerializer = extend_schema_serializer(component_name="ManagementSystemCertificate")(
+    serializer_for(
+        Certificate, [*CERTIFICATE_FIELDS, "reminded_days"], read_only=("reminded_days",)
+    )
 )
 AuditProgrammeSerializer = serializer_for(AuditProgramme, AUDIT_PROGRAMME_FIELDS)
 AuditSerializer = serializer_for(
@@ -195,12 +198,18 @@ IMS_ROUTES = [
             service=audit_services.save_audit,
             ordering=("-planned_start",),
             bases=(WorkflowViewSetMixin,),
-            generate_checklist=action(
-                detail=True,
-                methods=["post"],
-                url_path="generate-checklist",
-                serializer_class=serializers.Serializer,
-            )(generate_checklist),
+            # a plain list of the generated items: neither filtered nor paginated
+            generate_checklist=extend_schema(
+                request=None, responses={201: ChecklistItemSerializer(many=True)}, filters=False
+            )(
+                action(
+                    detail=True,
+                    methods=["post"],
+                    url_path="generate-checklist",
+                    serializer_class=serializers.Serializer,
+                    pagination_class=None,
+                )(generate_checklist)
+            ),
         ),
     ),
     (
@@ -240,8 +249,10 @@ IMS_ROUTES = [
             service=review.save_review,
             ordering=("-period_end",),
             bases=(WorkflowViewSetMixin,),
-            compile=action(detail=True, methods=["post"], serializer_class=serializers.Serializer)(
-                compile
+            compile=extend_schema(request=None, responses={200: ManagementReviewSerializer})(
+                action(detail=True, methods=["post"], serializer_class=serializers.Serializer)(
+                    compile
+                )
             ),
         ),
     ),
