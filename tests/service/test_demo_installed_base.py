@@ -14,6 +14,7 @@ from django.utils import timezone
 from qdm.cockpit.copq_forecast import forecast_copq
 from qdm.cockpit.demo_copq import build_copq
 from qdm.core.demo import build_kernel
+from qdm.core.services.maintenance import refresh_planner_statistics
 from qdm.data.generator import generate
 from qdm.data.models import Unit
 from qdm.data.seeds import seed_all
@@ -31,6 +32,7 @@ def _demo():
     seed_all(ctx.sites, ctx.customers)
     generate(ctx, days=2, modules_per_day=400)  # a production history of two days
     build(ctx)
+    refresh_planner_statistics()  # as `qdm demo` does: fresh tables have no statistics
     return ctx
 
 
