@@ -176,3 +176,17 @@ def test_schedule_command_lists_and_runs_one_job(capsys: pytest.CaptureFixture[s
         call_command("schedule", "now", "nope")
     with pytest.raises(CommandError, match="interval"):
         call_command("schedule", "run", "--interval", "0")
+
+
+def test_last_runs_reads_the_newest_run_of_each_job_in_two_queries(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = at(1).date()
+    for job in ("analyze", "kpis-compute", "analyze", "alerts-scan", "kpis-compute"):
+        ScheduledRun.objects.create(job=job, due_on=day, trigger=RunTrigger.MANUAL)
+    newest = {r.job: r.pk for r in ScheduledRun.objects.order_by("pk")}  # last one wins
+    with CaptureQueriesContext(connection) as queries:
+        last = svc.last_runs(ScheduledRun.objects.all())
+    assert {job: run.pk for job, run in last.items()} == newest
+    assert len(queries) == 2

@@ -44,16 +44,7 @@ MODEL_UIS = [
         ScheduledRun,
         tables.ScheduledRunTable,
         filtersets.ScheduledRunFilterSet,
-        detail_fields=(
-            "job",
-            "due_on",
-            "trigger",
-            "status",
-            "requested_by",
-            "queued_at",
-            "started_at",
-            "finished_at",
-        ),
+        detail_fields=tables.ScheduledRunTable.Meta.fields,  # the output has its own card
         detail_template="core/scheduledrun_detail.html",
     ),
 ]

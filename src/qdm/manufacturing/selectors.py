@@ -492,8 +492,7 @@ def cockpit_oqc_decisions(site_ids: list[int]) -> QuerySet:
     return ModuleRelease.objects.filter(site_id__in=site_ids)
 
 
-def cockpit_special_charts(site_ids: list[int]) -> QuerySet:
-    """Active variable-data SPC charts at the sites on special characteristics (CC/SC)."""
+def _special_charts(site_ids: list[int]) -> QuerySet:
     from qdm.data.choices import SpecialClass
     from qdm.manufacturing.choices import ATTRIBUTE_CHARTS, ChartStatus
     from qdm.manufacturing.models import SpcChartConfig
@@ -507,6 +506,11 @@ def cockpit_special_charts(site_ids: list[int]) -> QuerySet:
         .exclude(chart_type__in=list(ATTRIBUTE_CHARTS))
         .select_related("characteristic", "site", "line", "material")
     )
+
+
+def cockpit_special_charts(site_ids: list[int]) -> QuerySet:
+    """Active variable-data SPC charts at the sites on special characteristics (CC/SC)."""
+    return _special_charts(site_ids)
 
 
 def cockpit_chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[float, int] | None:
@@ -523,21 +527,8 @@ def cockpit_chart_cpk(config: Any, start: datetime, end: datetime) -> tuple[floa
 
 def cockpit_special_line_charts(site_ids: list[int]) -> QuerySet:
     """The charts of ``cockpit_special_charts`` that are of a production line (IQC charts
-    have none): active variable-data charts on CC/SC characteristics."""
-    from qdm.data.choices import SpecialClass
-    from qdm.manufacturing.choices import ATTRIBUTE_CHARTS, ChartStatus
-    from qdm.manufacturing.models import SpcChartConfig
-
-    return (
-        SpcChartConfig.objects.filter(
-            site_id__in=site_ids,
-            line__isnull=False,
-            status=ChartStatus.ACTIVE,
-            characteristic__special_class__in=(SpecialClass.CC, SpecialClass.SC),
-        )
-        .exclude(chart_type__in=list(ATTRIBUTE_CHARTS))
-        .select_related("characteristic", "site", "line")
-    )
+    have none)."""
+    return _special_charts(site_ids).filter(line__isnull=False)
 
 
 def cockpit_yield_days(user: Any, date_from: Any, date_to: Any, site: Any = None) -> list[dict]:

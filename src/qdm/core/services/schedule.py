@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,13 @@ def due_jobs(now: datetime | None = None) -> list[tuple[DailyJob, date]]:
         )
     )
     return [(job, today) for job in daily_jobs() if job.name not in done and local.time() >= job.at]
+
+
+def last_runs(runs: Any) -> dict[str, ScheduledRun]:
+    """The newest run of each job among ``runs`` (a queryset the caller has scoped): two
+    queries however long the history (runs are numbered in the order they are queued)."""
+    newest = runs.order_by().values("job").annotate(last=Max("pk")).values_list("last", flat=True)
+    return {run.job: run for run in ScheduledRun.objects.filter(pk__in=list(newest))}
 
 
 def _claim(job: DailyJob, due_on: date) -> ScheduledRun | None:

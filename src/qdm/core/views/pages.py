@@ -33,7 +33,7 @@ from qdm.core.navigation import landing_url, menu_for
 from qdm.core.schedule import daily_jobs
 from qdm.core.services.attachments import AttachmentError, add_attachment
 from qdm.core.services.notifications import mark_read, retry_delivery
-from qdm.core.services.schedule import run_now
+from qdm.core.services.schedule import last_runs, run_now
 from qdm.core.views.generic import get_scoped_object, perm_name
 from qdm.core.workflow import TransitionError, transition
 
@@ -195,9 +195,7 @@ class ScheduleView(LoginRequiredMixin, View):
         if not request.user.has_perm("core.view_scheduledrun"):
             raise PermissionDenied
         runs = ScheduledRun.objects.for_user(request.user, "view")
-        last: dict[str, ScheduledRun] = {}
-        for run in runs.order_by("job", "-queued_at", "-pk"):
-            last.setdefault(run.job, run)
+        last = last_runs(runs)
         jobs = [(job, last.get(job.name)) for job in daily_jobs()]
         return render(
             request,

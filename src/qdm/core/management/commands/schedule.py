@@ -18,7 +18,7 @@ from django.utils import timezone
 from qdm.core.choices import RunStatus
 from qdm.core.models import ScheduledRun
 from qdm.core.schedule import daily_jobs, job_named
-from qdm.core.services.schedule import execute, queue_due
+from qdm.core.services.schedule import execute, last_runs, queue_due
 
 
 class Command(BaseCommand):
@@ -46,9 +46,7 @@ class Command(BaseCommand):
             self._run(once=options["once"], inline=options["inline"], interval=options["interval"])
 
     def _list(self) -> None:
-        last: dict[str, ScheduledRun] = {}
-        for run in ScheduledRun.objects.order_by("job", "-queued_at", "-pk"):
-            last.setdefault(run.job, run)
+        last = last_runs(ScheduledRun.objects.all())
         for job in daily_jobs():
             run = last.get(job.name)
             seen = (
